@@ -1,0 +1,64 @@
+# Customer tiering: `make build` runs the pipeline on DuckDB; `make test` runs every test.
+# Both create the virtual environment and install the pinned dependencies when needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export TIERING_DUCKDB_PATH ?= $(CURDIR)/tiering.duckdb
+
+# Your own data: make build TRANSACTIONS=path/to/transactions.csv [CUSTOMERS=path/to/customers.csv]
+TRANSACTIONS ?=
+CUSTOMERS ?=
+# Extra dbt vars, without braces: make build VARS='as_of_date: 2026-06-30, rfm_window_days: 180'
+VARS ?=
+DEMO_DIR := data/demo
+DEMO_ARGS ?= --customers 20000 --transactions 200000 --seed 42
+
+comma := ,
+INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(strip $(TRANSACTIONS))')$(if $(strip $(CUSTOMERS)),$(comma) customers_path: '$(strip $(CUSTOMERS))')
+DBT_VARS := {$(INPUT_VARS)$(if $(and $(strip $(INPUT_VARS)),$(strip $(VARS))),$(comma) )$(strip $(VARS))}
+
+.PHONY: help venv demo-data build test lint fix test-python docs clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed ## Create the virtual environment with the pinned dependencies
+
+$(DEMO_DIR)/transactions.csv: | $(BIN)/.installed
+	$(BIN)/python -m customer_tiering.generate --out $(DEMO_DIR) $(DEMO_ARGS)
+
+demo-data: $(DEMO_DIR)/transactions.csv ## Generate the demo data (if missing)
+
+build: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Run the pipeline on DuckDB (demo data unless TRANSACTIONS=...)
+	$(BIN)/dbt build --vars "$(DBT_VARS)"
+	$(BIN)/python -m customer_tiering.report --duckdb "$(TIERING_DUCKDB_PATH)"
+
+test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
+
+lint: venv ## sqlfluff (dbt templater) and ruff
+	$(BIN)/sqlfluff lint models tests/singular analyses
+	$(BIN)/ruff check customer_tiering tests/python
+	$(BIN)/ruff format --check customer_tiering tests/python
+
+fix: venv ## Fix what sqlfluff and ruff can fix
+	$(BIN)/sqlfluff fix models tests/singular analyses
+	$(BIN)/ruff check --fix customer_tiering tests/python
+	$(BIN)/ruff format customer_tiering tests/python
+
+test-python: venv ## pytest: dbt builds on fixtures, independent checks, engines compared
+	$(BIN)/python -m pytest tests/python
+
+docs: venv demo-data ## Generate the dbt docs site (target/)
+	$(BIN)/dbt docs generate
+
+clean: ## Remove generated files (keeps the virtual environment)
+	rm -rf target logs data tiering.duckdb

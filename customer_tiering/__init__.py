@@ -1,0 +1,1 @@
+"""Python helpers for the customer tiering dbt project."""

@@ -1,0 +1,607 @@
+"""Throwaway PostgreSQL servers for tests, and a CSV loader into text tables.
+
+The server is a private cluster (``initdb`` + ``pg_ctl``) that listens only on
+127.0.0.1, trusts every local connection (user ``postgres``, no password) and
+trades durability for speed (``fsync``, ``synchronous_commit`` and
+``full_page_writes`` are off).  It is meant for tests and local runs only.
+
+When running as root, ``initdb`` and ``pg_ctl`` are run as the ``postgres`` OS
+user through ``runuser``.  If that user cannot reach ``base_dir`` (pytest's
+``/tmp/pytest-of-root`` is mode 0700) or ``base_dir`` is too long for a unix
+socket path, the cluster lives in a private ``/tmp/tiering-pg-*`` directory
+instead; the state file in ``base_dir`` always says where.
+
+CLI (state lives in ``--dir``)::
+
+    eval "$(python -m customer_tiering.postgres start --dir /tmp/tiering-pg)"
+    python -m customer_tiering.postgres load --schema raw \
+        --table raw_transactions=tx.csv --table raw_customers=customers.csv
+    python -m customer_tiering.postgres stop --dir /tmp/tiering-pg
+
+``load`` connects with the ``TIERING_PG_*`` environment variables (defaults:
+127.0.0.1, 5432, postgres, no password, database ``tiering``).
+
+CSV semantics of :func:`load_csv_tables`: every column is ``text``; an
+unquoted empty field arrives as NULL, a quoted empty field (``""``) arrives as
+an empty string.  Files must be UTF-8 (a leading BOM is fine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import pwd
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+from psycopg2.extensions import make_dsn
+
+PG_OS_USER = "postgres"
+SUPERUSER = "postgres"
+DEFAULT_DBNAME = "tiering"
+LOCALHOST = "127.0.0.1"
+STATE_FILE = "tiering-pg.json"
+ENV_PREFIX = "TIERING_PG_"
+
+_DEBIAN_BIN_ROOT = Path("/usr/lib/postgresql")
+_SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
+# sun_path holds 108 bytes including the trailing NUL.
+_MAX_SOCKET_PATH = 107
+_LONGEST_SOCKET_NAME = ".s.PGSQL.65535.lock"
+_COPY_CHUNK = 1 << 20
+_START_ATTEMPTS = 3
+_STATIC_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    # Lets COPY into a table created in the same transaction skip the WAL.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    # Docker's default 64 MB /dev/shm is too small for parallel hash joins.
+    "dynamic_shared_memory_type": "mmap",
+}
+
+
+class PostgresError(RuntimeError):
+    """A throwaway server could not be installed, started or stopped."""
+
+
+class PostgresUnavailableError(PostgresError):
+    """No PostgreSQL server binaries are installed, and none could be."""
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """A running throwaway server; connect over TCP to ``host:port``.
+
+    ``scratch_dir`` is set when the cluster had to live in a private ``/tmp``
+    directory instead of ``base_dir``; :func:`stop_server` removes it.
+    """
+
+    host: str
+    port: int
+    user: str
+    dbname: str
+    data_dir: Path
+    socket_dir: Path
+    scratch_dir: Path | None = None
+
+    @property
+    def dsn(self) -> str:
+        """A libpq connection string for psycopg2 (trust auth, no password)."""
+        return make_dsn(host=self.host, port=self.port, user=self.user, dbname=self.dbname)
+
+    def env(self) -> dict[str, str]:
+        """Environment variables read by the dbt profile (password empty)."""
+        return {
+            f"{ENV_PREFIX}HOST": self.host,
+            f"{ENV_PREFIX}PORT": str(self.port),
+            f"{ENV_PREFIX}USER": self.user,
+            f"{ENV_PREFIX}PASSWORD": "",
+            f"{ENV_PREFIX}DBNAME": self.dbname,
+        }
+
+    def to_json(self) -> str:
+        """Serialise for the state file written into ``base_dir``."""
+        data = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "dbname": self.dbname,
+            "data_dir": str(self.data_dir),
+            "socket_dir": str(self.socket_dir),
+            "scratch_dir": str(self.scratch_dir) if self.scratch_dir else None,
+        }
+        return json.dumps(data, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> PgServer:
+        """Inverse of :meth:`to_json`."""
+        data = json.loads(text)
+        scratch = data.get("scratch_dir")
+        return cls(
+            host=data["host"],
+            port=int(data["port"]),
+            user=data["user"],
+            dbname=data["dbname"],
+            data_dir=Path(data["data_dir"]),
+            socket_dir=Path(data["socket_dir"]),
+            scratch_dir=Path(scratch) if scratch else None,
+        )
+
+
+def _log(message: str) -> None:
+    """Write a diagnostic line to stderr."""
+    print(f"customer_tiering.postgres: {message}", file=sys.stderr, flush=True)
+
+
+def _version_key(bin_dir: Path) -> tuple[int, ...]:
+    """Sort key for ``/usr/lib/postgresql/<version>/bin``."""
+    return tuple(int(part) for part in re.findall(r"\d+", bin_dir.parent.name))
+
+
+def _has_server_binaries(bin_dir: Path) -> bool:
+    """Whether ``bin_dir`` holds executable initdb, pg_ctl and postgres."""
+    return all(os.access(bin_dir / name, os.X_OK) for name in _SERVER_BINARIES)
+
+
+def _pg_config_bindir() -> Path | None:
+    """``pg_config --bindir``, if pg_config is on PATH and works."""
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [pg_config, "--bindir"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = proc.stdout.strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
+def find_pg_bin() -> Path | None:
+    """Return the directory holding initdb/pg_ctl/postgres, or None.
+
+    Looks at ``/usr/lib/postgresql/*/bin`` (newest version first), then
+    ``pg_config --bindir``, then the directory of ``initdb`` on PATH.
+    """
+    candidates = sorted(_DEBIAN_BIN_ROOT.glob("*/bin"), key=_version_key, reverse=True)
+    bindir = _pg_config_bindir()
+    if bindir is not None:
+        candidates.append(bindir)
+    initdb = shutil.which("initdb")
+    if initdb is not None:
+        candidates.append(Path(initdb).resolve().parent)
+    return next((c for c in candidates if _has_server_binaries(c)), None)
+
+
+def _is_root() -> bool:
+    """Whether this process runs as uid 0."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _apt_get(apt: str, *args: str) -> tuple[bool, str]:
+    """Run one quiet, non-interactive apt-get command; return (ok, output)."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = [apt, "-qq", "-o", "DPkg::Lock::Timeout=300", *args]
+    try:
+        proc = subprocess.run(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
+    return proc.returncode == 0, proc.stdout[-4000:]
+
+
+def install_postgresql() -> bool:
+    """Make PostgreSQL server binaries available; return whether they are.
+
+    Installs Debian's ``postgresql`` package with apt-get when binaries are
+    missing and this process is root.  Never raises: when installation is
+    impossible or fails, the reason goes to stderr and False is returned.
+    Note that the Debian package creates (and may start) its own ``main``
+    cluster on port 5432; the throwaway servers do not use it.
+    """
+    if find_pg_bin() is not None:
+        return True
+    if not _is_root():
+        _log("PostgreSQL is not installed and this process is not root, so it")
+        _log("cannot install it; run: apt-get install postgresql (as root)")
+        return False
+    apt = shutil.which("apt-get")
+    if apt is None:
+        _log("PostgreSQL is not installed and apt-get is not available")
+        return False
+    _log("PostgreSQL not found; installing it with apt-get (takes a while)")
+    ok, output = _apt_get(apt, "update")
+    if not ok:
+        _log(f"apt-get update failed, trying the install anyway:\n{output}")
+    ok, output = _apt_get(apt, "install", "-y", "--no-install-recommends", "postgresql")
+    if not ok:
+        _log(f"apt-get install postgresql failed:\n{output}")
+        return False
+    if find_pg_bin() is None:
+        _log("postgresql was installed but initdb/pg_ctl were not found")
+        return False
+    return True
+
+
+def _require_pg_bin() -> Path:
+    """Find the server binaries, installing them if possible, or raise."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None and install_postgresql():
+        bin_dir = find_pg_bin()
+    if bin_dir is None:
+        raise PostgresUnavailableError(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed and "
+            "could not be installed; see the messages above"
+        )
+    return bin_dir
+
+
+def _run(
+    cmd: Sequence[str | Path], *, as_postgres: bool, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a command (as the postgres OS user if asked); capture output."""
+    args = [str(part) for part in cmd]
+    if as_postgres:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            raise PostgresError("running as root but runuser is not available")
+        args = [runuser, "-u", PG_OS_USER, "--", *args]
+    return subprocess.run(
+        args,
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _chown_to_postgres(path: Path) -> None:
+    """Give ``path`` to the postgres OS user (needed before runuser)."""
+    try:
+        entry = pwd.getpwnam(PG_OS_USER)
+    except KeyError as exc:
+        raise PostgresError(
+            f"running as root but there is no {PG_OS_USER!r} OS user to run the server as"
+        ) from exc
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _usable_run_dir(path: Path, as_postgres: bool) -> bool:
+    """Whether ``path`` can hold the cluster and its unix socket."""
+    if len(str(path / _LONGEST_SOCKET_NAME)) > _MAX_SOCKET_PATH:
+        return False
+    if not as_postgres:
+        return True
+    return _run(["test", "-w", path], as_postgres=True).returncode == 0
+
+
+def _prepare_run_dir(base_dir: Path, as_postgres: bool) -> tuple[Path, Path | None]:
+    """Return (directory for data + socket, scratch dir to delete or None)."""
+    base_dir.mkdir(parents=True, exist_ok=True)
+    if as_postgres:
+        _chown_to_postgres(base_dir)
+    if _usable_run_dir(base_dir, as_postgres):
+        return base_dir, None
+    scratch = Path(tempfile.mkdtemp(prefix="tiering-pg-", dir="/tmp"))
+    if as_postgres:
+        _chown_to_postgres(scratch)
+    return scratch, scratch
+
+
+def free_port() -> int:
+    """Ask the kernel for a currently free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _conf_quote(value: str) -> str:
+    """Quote a postgresql.conf string value."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _write_settings(data_dir: Path, port: int, socket_dir: Path) -> None:
+    """Append the throwaway settings to postgresql.conf (last value wins)."""
+    settings = {
+        "listen_addresses": _conf_quote(LOCALHOST),
+        "port": str(port),
+        "unix_socket_directories": _conf_quote(str(socket_dir)),
+        **_STATIC_SETTINGS,
+    }
+    lines = "".join(f"{key} = {value}\n" for key, value in settings.items())
+    with (data_dir / "postgresql.conf").open("a", encoding="utf-8") as fh:
+        fh.write(f"\n# customer_tiering.postgres\n{lines}")
+
+
+def _log_tail(log_file: Path, limit: int = 3000) -> str:
+    """The end of the server log, for error messages."""
+    try:
+        return log_file.read_text(encoding="utf-8", errors="replace")[-limit:]
+    except OSError:
+        return "(no server log)"
+
+
+def _initdb(bin_dir: Path, data_dir: Path, as_postgres: bool) -> None:
+    """Create a fresh cluster in ``data_dir``."""
+    cmd = [
+        bin_dir / "initdb",
+        "-D",
+        data_dir,
+        "--locale=C",
+        "--encoding=UTF8",
+        "--auth=trust",
+        "-U",
+        SUPERUSER,
+        "--no-sync",
+    ]
+    proc = _run(cmd, as_postgres=as_postgres)
+    if proc.returncode != 0:
+        raise PostgresError(f"initdb failed:\n{proc.stdout}")
+
+
+def _pg_ctl_start(bin_dir: Path, data_dir: Path, as_postgres: bool) -> bool:
+    """Start the cluster and wait until it accepts connections."""
+    cmd = [bin_dir / "pg_ctl", "start", "-w", "-t", "60", "-D", data_dir]
+    cmd += ["-l", data_dir / "postgres.log"]
+    return _run(cmd, as_postgres=as_postgres, timeout=90).returncode == 0
+
+
+def _server_running(bin_dir: Path, data_dir: Path, as_postgres: bool) -> bool:
+    """Whether ``pg_ctl status`` reports a live server for ``data_dir``."""
+    cmd = [bin_dir / "pg_ctl", "status", "-D", data_dir]
+    return _run(cmd, as_postgres=as_postgres).returncode == 0
+
+
+def _create_database(port: int, dbname: str) -> None:
+    """Create ``dbname`` through the maintenance database."""
+    conn = psycopg2.connect(host=LOCALHOST, port=port, user=SUPERUSER, dbname="postgres")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    finally:
+        conn.close()
+
+
+def _clear_stale_cluster(bin_dir: Path, data_dir: Path, as_postgres: bool) -> None:
+    """Remove a leftover cluster in ``data_dir`` unless it is running."""
+    if not data_dir.exists():
+        return
+    if _server_running(bin_dir, data_dir, as_postgres):
+        raise PostgresError(f"a server is already running in {data_dir}; stop it first")
+    shutil.rmtree(data_dir)
+
+
+def start_server(base_dir: Path, port: int | None = None) -> PgServer:
+    """Create and start a throwaway server; return it once it is usable.
+
+    The cluster goes into ``base_dir/data`` (see the module docstring for the
+    ``/tmp`` fallback) and database ``tiering`` is created.  With ``port``
+    None a free port is picked.  Installs PostgreSQL first if it is missing
+    and that is possible; raises :class:`PostgresUnavailableError` if not.
+    A state file is written to ``base_dir`` for :func:`read_state`.
+    """
+    bin_dir = _require_pg_bin()
+    base_dir = Path(base_dir).absolute()
+    as_postgres = _is_root()
+    run_dir, scratch = _prepare_run_dir(base_dir, as_postgres)
+    data_dir = run_dir / "data"
+    _clear_stale_cluster(bin_dir, data_dir, as_postgres)
+    _initdb(bin_dir, data_dir, as_postgres)
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        chosen = port if port is not None else free_port()
+        _write_settings(data_dir, chosen, run_dir)
+        (data_dir / "postgres.log").unlink(missing_ok=True)
+        if _pg_ctl_start(bin_dir, data_dir, as_postgres):
+            break
+        log = _log_tail(data_dir / "postgres.log")
+        port_taken = "could not bind" in log or "already in use" in log
+        if port is not None or not port_taken or attempt == _START_ATTEMPTS:
+            raise PostgresError(f"pg_ctl start failed; server log:\n{log}")
+    server = PgServer(
+        host=LOCALHOST,
+        port=chosen,
+        user=SUPERUSER,
+        dbname=DEFAULT_DBNAME,
+        data_dir=data_dir,
+        socket_dir=run_dir,
+        scratch_dir=scratch,
+    )
+    try:
+        _create_database(server.port, server.dbname)
+    except psycopg2.Error:
+        stop_server(server)
+        raise
+    (base_dir / STATE_FILE).write_text(server.to_json(), encoding="utf-8")
+    return server
+
+
+def stop_server(server: PgServer) -> None:
+    """Stop the server (``pg_ctl stop -m fast``) and delete its data dir."""
+    data_dir = server.data_dir
+    if (data_dir / "postmaster.pid").exists():
+        bin_dir = _require_pg_bin()
+        as_postgres = _is_root()
+        cmd = [bin_dir / "pg_ctl", "stop", "-D", data_dir, "-m", "fast", "-w"]
+        proc = _run([*cmd, "-t", "60"], as_postgres=as_postgres, timeout=90)
+        if proc.returncode != 0 and _server_running(bin_dir, data_dir, as_postgres):
+            raise PostgresError(f"pg_ctl stop failed:\n{proc.stdout}")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    if server.scratch_dir is not None:
+        shutil.rmtree(server.scratch_dir, ignore_errors=True)
+
+
+def read_state(base_dir: Path) -> PgServer:
+    """The server that :func:`start_server` started in ``base_dir``."""
+    state = Path(base_dir) / STATE_FILE
+    try:
+        return PgServer.from_json(state.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PostgresError(f"no server state in {state}") from exc
+
+
+def dsn_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """A DSN from the TIERING_PG_* variables (with the documented defaults)."""
+    env = os.environ if environ is None else environ
+    params = {
+        "host": env.get(f"{ENV_PREFIX}HOST") or LOCALHOST,
+        "port": env.get(f"{ENV_PREFIX}PORT") or "5432",
+        "user": env.get(f"{ENV_PREFIX}USER") or SUPERUSER,
+        "dbname": env.get(f"{ENV_PREFIX}DBNAME") or DEFAULT_DBNAME,
+    }
+    password = env.get(f"{ENV_PREFIX}PASSWORD")
+    if password:
+        params["password"] = password
+    return make_dsn(**params)
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """Column names from a CSV header: stripped, lower-cased, unique."""
+    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), None)
+    if not header:
+        raise ValueError(f"{path}: empty file, expected a CSV header")
+    columns = [name.strip().lower() for name in header]
+    if any(not name for name in columns):
+        raise ValueError(f"{path}: blank column name in header {header!r}")
+    duplicates = sorted({name for name in columns if columns.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate column names {duplicates}")
+    return columns
+
+
+def _load_table(cur: psycopg2.extensions.cursor, schema: str, table: str, path: Path) -> int:
+    """Recreate ``schema.table`` as all-text columns and COPY the CSV in."""
+    columns = [sql.Identifier(name) for name in read_csv_header(path)]
+    target = sql.Identifier(schema, table)
+    column_list = sql.SQL(", ").join(columns)
+    definitions = sql.SQL(", ").join(sql.SQL("{} text").format(c) for c in columns)
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+    cur.execute(sql.SQL("CREATE TABLE {} ({})").format(target, definitions))
+    copy = sql.SQL(
+        "COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+    ).format(target, column_list)
+    with Path(path).open("rb") as fh:
+        cur.copy_expert(copy.as_string(cur), fh, size=_COPY_CHUNK)
+    return cur.rowcount
+
+
+def load_csv_tables(
+    server_or_dsn: PgServer | str, schema: str, files: Mapping[str, Path]
+) -> dict[str, int]:
+    """Load each CSV into ``schema.<table>`` (all columns text); row counts.
+
+    Tables are dropped and recreated; column names come from the header,
+    lower-cased and quoted; table names are used as given (quoted).  The
+    file is streamed with COPY, so size does not matter.  Unquoted empty
+    fields become NULL, quoted empty fields (``""``) empty strings.  All
+    tables are loaded in one transaction.
+    """
+    dsn = server_or_dsn.dsn if isinstance(server_or_dsn, PgServer) else server_or_dsn
+    counts: dict[str, int] = {}
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            for table, path in files.items():
+                counts[table] = _load_table(cur, schema, table, Path(path))
+    finally:
+        conn.close()
+    return counts
+
+
+def _export_lines(server: PgServer) -> str:
+    """``export NAME=value`` lines for ``eval`` in a POSIX shell."""
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in server.env().items())
+
+
+def _parse_table_arg(value: str) -> tuple[str, Path]:
+    """Parse ``name=path`` from ``--table``."""
+    name, sep, path = value.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {value!r}")
+    return name, Path(path)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m customer_tiering.postgres",
+        description="Throwaway PostgreSQL server and CSV loader for tests.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="start a server; print export lines")
+    start.add_argument("--dir", type=Path, required=True, help="state directory")
+    start.add_argument("--port", type=int, default=None, help="default: free port")
+    stop = sub.add_parser("stop", help="stop the server and delete its data")
+    stop.add_argument("--dir", type=Path, required=True, help="state directory")
+    env = sub.add_parser("env", help="print export lines for a running server")
+    env.add_argument("--dir", type=Path, required=True, help="state directory")
+    load = sub.add_parser("load", help="load CSV files into all-text tables")
+    load.add_argument("--schema", required=True)
+    load.add_argument(
+        "--table",
+        type=_parse_table_arg,
+        action="append",
+        required=True,
+        metavar="NAME=PATH",
+        help="repeatable",
+    )
+    load.add_argument("--dsn", default=None, help="default: from TIERING_PG_*")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m customer_tiering.postgres``."""
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "start":
+            sys.stdout.write(_export_lines(start_server(args.dir, args.port)))
+        elif args.command == "stop":
+            stop_server(read_state(args.dir))
+            (args.dir / STATE_FILE).unlink(missing_ok=True)
+        elif args.command == "env":
+            sys.stdout.write(_export_lines(read_state(args.dir)))
+        else:
+            dsn = args.dsn or dsn_from_env()
+            counts = load_csv_tables(dsn, args.schema, dict(args.table))
+            for table, rows in counts.items():
+                print(f"{args.schema}.{table}\t{rows}")
+    except (PostgresError, ValueError, OSError, psycopg2.Error) as exc:
+        _log(f"error: {exc}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

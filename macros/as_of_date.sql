@@ -1,0 +1,10 @@
+{#- The as-of date as a one-row query: the var as_of_date when given, else the latest
+    transaction date of `transactions` (a relation or CTE name with a transaction_date column),
+    so that a rerun on the same data describes the same day. -#}
+{% macro as_of_date(transactions, as_of_date_var=none) -%}
+    {%- if as_of_date_var is not none -%}
+        select {{ tiering.date_literal(as_of_date_var, 'as_of_date') }} as as_of_date
+    {%- else -%}
+        select max(transaction_date) as as_of_date from {{ transactions }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,11 @@
+{#- True when `date_column` lies in the look-back window of `window_days` days that ends on
+    `as_of_date` (both SQL expressions): as_of_date - window_days < date <= as_of_date. A day
+    exactly window_days before the as-of date is outside. -#}
+{% macro is_in_rfm_window(date_column, as_of_date, window_days) -%}
+    {%- if window_days is not number or window_days < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "is_in_rfm_window: window_days must be a whole number of at least 1, got " ~ window_days) }}
+    {%- endif -%}
+    ({{ date_column }} <= {{ as_of_date }}
+        and {{ dbt.datediff(date_column, as_of_date, 'day') }} < {{ window_days }})
+{%- endmacro %}

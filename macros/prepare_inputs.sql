@@ -1,0 +1,132 @@
+{#- on-run-start: make the raw inputs ready and check them against the column contract.
+    DuckDB: load the transaction file (CSV or Parquet, every column as text) and the optional
+    customer file into the raw schema. Other engines: the raw tables already exist in
+    var('raw_schema'); only their columns are checked. Any problem stops the run before a model
+    is built, with a message that names the file or table and the fix. -#}
+{% macro prepare_inputs() %}
+    {%- if execute -%}
+        {%- do tiering.create_try_cast_date_function() -%}
+        {{- return(adapter.dispatch('prepare_inputs', 'tiering')()) -}}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro default__prepare_inputs() %}
+    {%- for table_name in ['raw_transactions', 'raw_customers'] -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
+        {%- if relation is none and table_name == 'raw_transactions' -%}
+            {{ exceptions.raise_compiler_error(
+                "No input table " ~ var('raw_schema') ~ "." ~ table_name ~ " on target '"
+                ~ target.name ~ "'. Load your transactions there, or set the var raw_schema to the "
+                ~ "schema that holds them.") }}
+        {%- elif relation is none -%}
+            {#- No customer file: an empty one keeps the customer attributes null. -#}
+            {%- do tiering.create_empty_input(table_name) -%}
+        {%- else -%}
+            {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+            {%- do tiering.check_required_columns(table_name, columns, relation | string) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
+
+{% macro duckdb__prepare_inputs() %}
+    {%- set demo_dir = var('demo_data_dir') -%}
+    {%- set transactions_path = var('transactions_path') -%}
+    {%- set customers_path = var('customers_path') -%}
+    {%- if transactions_path is none -%}
+        {%- set transactions_path = demo_dir ~ '/transactions.csv' -%}
+        {%- set customers_path = customers_path or demo_dir ~ '/customers.csv' -%}
+        {%- if tiering.count_matching_files(transactions_path) == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "No input data: the var transactions_path is not set and there is no demo file at "
+                ~ transactions_path ~ ". Run `make demo-data`, or pass your own file with "
+                ~ "--vars '{transactions_path: path/to/transactions.csv}'.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
+    {%- do tiering.load_input_file('raw_transactions', transactions_path, 'transactions_path') -%}
+    {%- if customers_path is none -%}
+        {%- do tiering.create_empty_input('raw_customers') -%}
+    {%- else -%}
+        {%- do tiering.load_input_file('raw_customers', customers_path, 'customers_path') -%}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro count_matching_files(path) %}
+    {{- return(run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0]) -}}
+{% endmacro %}
+
+{#- DuckDB: copy one input file, every column as text, into raw_schema.table_name. -#}
+{% macro load_input_file(table_name, path, var_name) %}
+    {%- set path = path | string -%}
+    {%- if "'" in path -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": a path with a quote character is not supported; rename the file.") }}
+    {%- endif -%}
+    {%- if tiering.count_matching_files(path) == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": no file matches that path. Pass the path "
+            ~ "of an existing CSV or Parquet file, relative to the project folder or absolute.") }}
+    {%- endif -%}
+    {%- set lowered = path | lower -%}
+    {%- if lowered.endswith('.parquet') -%}
+        {%- set reader = "read_parquet('" ~ path ~ "')" -%}
+    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.txt') -%}
+        {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true)" -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": expected a .csv, .csv.gz or .parquet file.") }}
+    {%- endif -%}
+    {%- set columns = run_query('describe select * from ' ~ reader).columns[0].values() -%}
+    {%- do tiering.check_required_columns(table_name, columns, path) -%}
+    {%- set contract = tiering.input_contract(table_name) -%}
+    {%- set known = contract.required + contract.optional -%}
+    {%- set present = {} -%}
+    {%- for column in columns -%}
+        {%- do present.update({column | lower | trim: column}) -%}
+    {%- endfor -%}
+    {#- The contract's columns first (an absent optional one as null), then any extra column. -#}
+    {%- set select_list = [] -%}
+    {%- for name in known -%}
+        {%- set expression = adapter.quote(present[name]) if name in present else 'null' -%}
+        {%- do select_list.append('cast(' ~ expression ~ ' as varchar) as ' ~ adapter.quote(name)) -%}
+    {%- endfor -%}
+    {%- for name, column in present.items() if name not in known -%}
+        {%- do select_list.append('cast(' ~ adapter.quote(column) ~ ' as varchar) as ' ~ adapter.quote(name)) -%}
+    {%- endfor -%}
+    {%- do run_query(
+        'create or replace table ' ~ tiering.raw_relation(table_name)
+        ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) -%}
+{% endmacro %}
+
+{% macro raw_relation(table_name) %}
+    {{- return(adapter.quote(var('raw_schema')) ~ '.' ~ adapter.quote(table_name)) -}}
+{% endmacro %}
+
+{#- An input table with the contract's columns and no rows (an optional input not given). -#}
+{% macro create_empty_input(table_name) %}
+    {%- set contract = tiering.input_contract(table_name) -%}
+    {%- set columns = [] -%}
+    {%- for name in contract.required + contract.optional -%}
+        {%- do columns.append(adapter.quote(name) ~ ' ' ~ dbt.type_string()) -%}
+    {%- endfor -%}
+    {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
+    {%- do run_query('drop table if exists ' ~ tiering.raw_relation(table_name)) -%}
+    {%- do run_query('create table ' ~ tiering.raw_relation(table_name) ~ ' (' ~ columns | join(', ') ~ ')') -%}
+{% endmacro %}
+
+{% macro check_required_columns(table_name, columns, where) %}
+    {%- set present = columns | map('lower') | map('trim') | list -%}
+    {%- set required = tiering.input_contract(table_name).required -%}
+    {%- if table_name == 'raw_transactions' and tiering.setting('pyramid_basis') == 'profit' and 'cost' not in present -%}
+        {{ exceptions.raise_compiler_error(
+            "The var pyramid_basis is 'profit' but " ~ where ~ " has no cost column. Add a cost "
+            ~ "column to the input, or use pyramid_basis: revenue.") }}
+    {%- endif -%}
+    {%- for name in required if name not in present -%}
+        {{ exceptions.raise_compiler_error(
+            "Missing required column '" ~ name ~ "' in " ~ where ~ " (columns found: "
+            ~ present | join(', ') ~ "). The input needs the columns " ~ required | join(', ')
+            ~ ": rename the column in the file, or see README 'Bring your own data'.") }}
+    {%- endfor -%}
+{% endmacro %}

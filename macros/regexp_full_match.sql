@@ -1,0 +1,24 @@
+{#- True when the whole of `expression` matches the regular expression `pattern`. -#}
+{% macro regexp_full_match(expression, pattern) %}
+    {{- return(adapter.dispatch('regexp_full_match', 'tiering')(expression, pattern)) -}}
+{% endmacro %}
+
+{% macro default__regexp_full_match(expression, pattern) -%}
+    regexp_like({{ expression }}, '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__regexp_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro postgres__regexp_full_match(expression, pattern) -%}
+    ({{ expression }} ~ '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro spark__regexp_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro bigquery__regexp_full_match(expression, pattern) -%}
+    regexp_contains({{ expression }}, r'^({{ pattern }})$')
+{%- endmacro %}

@@ -1,0 +1,32 @@
+with
+
+base_transactions as (
+    select
+        raw_row_number,
+        reject_reason,
+        transaction_id,
+        customer_id,
+        transaction_date_text,
+        amount_text,
+        amount,
+        cost_text,
+        status
+    from {{ ref('base_transactions') }}
+),
+
+rejected as (
+    select
+        raw_row_number,
+        reject_reason,
+        transaction_id,
+        customer_id,
+        transaction_date_text,
+        amount_text,
+        amount,
+        cost_text,
+        status
+    from base_transactions
+    where reject_reason is not null
+)
+
+select * from rejected

@@ -1,0 +1,119 @@
+"""The two engines the suite builds on, behind one small interface: build, read a mart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import psycopg2
+
+from customer_tiering.dbt_runner import DbtRun, run_dbt
+from customer_tiering.postgres import PgServer, load_csv_tables
+
+MARTS = ("customer_tiers", "tier_strategies", "pyramid_summary")
+MART_KEYS = {
+    "customer_tiers": "customer_id",
+    "tier_strategies": "strategy_key",
+    "pyramid_summary": "pyramid_tier",
+}
+Row = dict[str, Any]
+
+
+class Engine(Protocol):
+    """Where dbt builds and where the marts are read back."""
+
+    name: str
+    work_dir: Path
+
+    def env(self) -> dict[str, str]: ...
+
+    def input_vars(self) -> dict[str, Any]: ...
+
+    def fetch(self, sql: str) -> list[Row]: ...
+
+
+@dataclass
+class DuckDBEngine:
+    """A DuckDB file; inputs are read from files named by vars."""
+
+    work_dir: Path
+    transactions_path: Path
+    customers_path: Path | None
+    name: str = "duckdb"
+    database: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.database = self.work_dir / "tiering.duckdb"
+
+    def env(self) -> dict[str, str]:
+        return {"TIERING_TARGET": "duckdb", "TIERING_DUCKDB_PATH": str(self.database)}
+
+    def input_vars(self) -> dict[str, Any]:
+        found = {"transactions_path": str(self.transactions_path)}
+        if self.customers_path is not None:
+            found["customers_path"] = str(self.customers_path)
+        return found
+
+    def fetch(self, sql: str) -> list[Row]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class PostgresEngine:
+    """A throwaway PostgreSQL server; inputs are text tables in the raw schema."""
+
+    work_dir: Path
+    server: PgServer
+    name: str = "postgres"
+
+    def env(self) -> dict[str, str]:
+        return {"TIERING_TARGET": "postgres", **self.server.env()}
+
+    def input_vars(self) -> dict[str, Any]:
+        return {}
+
+    def load_inputs(self, files: Mapping[str, Path]) -> dict[str, int]:
+        return load_csv_tables(self.server, "raw", files)
+
+    def fetch(self, sql: str) -> list[Row]:
+        with psycopg2.connect(self.server.dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def build(engine: Engine, *args: str, check: bool = True, **dbt_vars: Any) -> DbtRun:
+    """`dbt build` (or the given command) on `engine` with its inputs and extra vars."""
+    command = list(args) or ["build"]
+    all_vars = {**engine.input_vars(), **dbt_vars}
+    return run_dbt(
+        [
+            *command,
+            "--vars",
+            json.dumps(all_vars, default=str),
+            "--target-path",
+            str(engine.work_dir / "target"),
+            "--log-path",
+            str(engine.work_dir / "logs"),
+        ],
+        env=engine.env(),
+        check=check,
+    )
+
+
+def fetch_mart(engine: Engine, mart: str) -> list[Row]:
+    """Every row of a mart, ordered by its key."""
+    return engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}")
+
+
+def run_results(engine: Engine) -> list[Row]:
+    """The results of the last dbt command on `engine` (target/run_results.json)."""
+    path = engine.work_dir / "target" / "run_results.json"
+    return json.loads(path.read_text(encoding="utf-8"))["results"]

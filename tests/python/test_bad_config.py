@@ -1,0 +1,101 @@
+"""Bad configuration stops the run with a message naming the problem and the fix, and the
+previously published marts are left exactly as they were."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engines import MARTS, DuckDBEngine, Row, build, fetch_mart
+
+BAD_VARS = [
+    ({"as_of_date": "2024-13-01"}, 'Invalid var as_of_date="2024-13-01"'),
+    ({"as_of_date": "yesterday"}, 'Invalid var as_of_date="yesterday": expected a date'),
+    ({"as_of_date": "2023-02-29"}, "expected a date that exists"),
+    ({"earliest_valid_date": "01/01/2000"}, "Invalid var earliest_valid_date"),
+    ({"rfm_window_days": 0}, "Invalid var rfm_window_days=0"),
+    ({"rfm_window_days": "a year"}, 'Invalid var rfm_window_days="a year"'),
+    ({"rfm_window_days": 36.5}, "Invalid var rfm_window_days=36.5"),
+    ({"pyramid_basis": "margin"}, 'Invalid var pyramid_basis="margin"'),
+    ({"pyramid_cut_points": [0.05, 0.01, 0.2]}, "Invalid var pyramid_cut_points"),
+    ({"pyramid_cut_points": [0.01, 0.05, 1.5]}, "Invalid var pyramid_cut_points"),
+    ({"pyramid_cut_points": [0.01, 0.05]}, "Invalid var pyramid_cut_points"),
+    ({"pareto_cut_points": [0.95, 0.8]}, "Invalid var pareto_cut_points"),
+    ({"pareto_cut_points": "80/95"}, "Invalid var pareto_cut_points"),
+    ({"transactions_path": "no/such/file.csv"}, "no file matches that path"),
+    ({"transactions_path": "README.md"}, "expected a .csv, .csv.gz or .parquet file"),
+]
+
+
+def _snapshot(engine: DuckDBEngine) -> dict[str, list[Row]]:
+    return {mart: fetch_mart(engine, mart) for mart in MARTS}
+
+
+def _write_without_column(source: Path, target: Path, dropped: str) -> None:
+    with source.open(encoding="utf-8", newline="") as infile:
+        rows = list(csv.DictReader(infile))
+    fields = [name for name in rows[0] if name != dropped]
+    with target.open("w", encoding="utf-8", newline="") as outfile:
+        writer = csv.DictWriter(outfile, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[:200])
+
+
+def _assert_fails_and_keeps_marts(engine: DuckDBEngine, message: str, **dbt_vars: Any) -> None:
+    before = _snapshot(engine)
+    run = build(engine, check=False, **dbt_vars)
+    assert not run.ok
+    assert message in run.output, run.output[-2000:]
+    assert "START sql" not in run.output, "a model started before the error"
+    assert _snapshot(engine) == before
+
+
+@pytest.mark.parametrize(("dbt_vars", "message"), BAD_VARS, ids=lambda value: str(value))
+def test_bad_var_stops_before_any_table_is_replaced(
+    duckdb_copy: DuckDBEngine, dbt_vars: dict[str, Any], message: str
+) -> None:
+    _assert_fails_and_keeps_marts(duckdb_copy, message, **dbt_vars)
+
+
+@pytest.mark.parametrize("column", ["transaction_id", "customer_id", "transaction_date", "amount"])
+def test_missing_required_column_names_the_column_and_the_file(
+    duckdb_copy: DuckDBEngine, tmp_path: Path, column: str
+) -> None:
+    broken = tmp_path / f"without_{column}.csv"
+    _write_without_column(duckdb_copy.transactions_path, broken, column)
+    _assert_fails_and_keeps_marts(
+        duckdb_copy,
+        f"Missing required column '{column}' in {broken}",
+        transactions_path=str(broken),
+    )
+
+
+def test_profit_basis_without_cost_column_is_refused(
+    duckdb_copy: DuckDBEngine, tmp_path: Path
+) -> None:
+    broken = tmp_path / "without_cost.csv"
+    _write_without_column(duckdb_copy.transactions_path, broken, "cost")
+    _assert_fails_and_keeps_marts(
+        duckdb_copy,
+        f"The var pyramid_basis is 'profit' but {broken} has no cost column",
+        transactions_path=str(broken),
+        pyramid_basis="profit",
+    )
+
+
+def test_optional_columns_may_be_absent(duckdb_copy: DuckDBEngine, tmp_path: Path) -> None:
+    """Only the four required columns: the run succeeds and profit is null."""
+    minimal = tmp_path / "minimal.csv"
+    with duckdb_copy.transactions_path.open(encoding="utf-8", newline="") as infile:
+        rows = list(csv.DictReader(infile))
+    required = ["transaction_id", "customer_id", "transaction_date", "amount"]
+    with minimal.open("w", encoding="utf-8", newline="") as outfile:
+        writer = csv.DictWriter(outfile, fieldnames=required, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    build(duckdb_copy, transactions_path=str(minimal), customers_path=None)
+    profits = duckdb_copy.fetch("select count(profit) as n from marts.customer_tiers")
+    assert profits == [{"n": 0}]

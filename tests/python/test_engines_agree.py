@@ -1,0 +1,51 @@
+"""PostgreSQL and DuckDB publish the same marts from the same input."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from engines import MARTS, DuckDBEngine, PostgresEngine, Row, fetch_mart
+
+
+def _same(left: Any, right: Any) -> bool:
+    if isinstance(left, float) or isinstance(right, float):
+        return left is not None and right is not None and math.isclose(left, right, abs_tol=1e-12)
+    if isinstance(left, Decimal) or isinstance(right, Decimal):
+        return left is not None and right is not None and Decimal(left) == Decimal(right)
+    return left == right
+
+
+def _differences(left: list[Row], right: list[Row]) -> list[str]:
+    if len(left) != len(right):
+        return [f"{len(left)} rows != {len(right)} rows"]
+    found = []
+    for left_row, right_row in zip(left, right, strict=True):
+        assert left_row.keys() == right_row.keys()
+        found += [
+            f"{column}: {left_row[column]!r} != {right_row[column]!r}"
+            for column in left_row
+            if not _same(left_row[column], right_row[column])
+        ]
+    return found
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_postgres_and_duckdb_publish_the_same_mart(
+    duckdb_engine: DuckDBEngine, postgres_engine: PostgresEngine, mart: str
+) -> None:
+    differences = _differences(fetch_mart(duckdb_engine, mart), fetch_mart(postgres_engine, mart))
+    assert not differences, f"{len(differences)} differences, e.g. {differences[:10]}"
+
+
+def test_postgres_rejects_the_same_rows(
+    duckdb_engine: DuckDBEngine, postgres_engine: PostgresEngine
+) -> None:
+    sql = (
+        "select raw_row_number, reject_reason, transaction_id"
+        " from staging.stg_transactions_rejected order by raw_row_number"
+    )
+    assert duckdb_engine.fetch(sql) == postgres_engine.fetch(sql)

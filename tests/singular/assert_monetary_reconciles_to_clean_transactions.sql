@@ -1,0 +1,56 @@
+-- The monetary values published in customer_tiers add up to the clean amounts in the RFM window
+-- of the customers in the universe, and their lifetime revenue to all their clean amounts up to
+-- the as-of date. A failing row means an amount was dropped or counted twice on the way.
+with
+
+customer_tiers as (
+    select
+        customer_id,
+        as_of_date,
+        monetary,
+        lifetime_revenue
+    from {{ ref('customer_tiers') }}
+),
+
+transactions as (
+    select
+        customer_id,
+        transaction_date,
+        amount
+    from {{ ref('stg_transactions') }}
+),
+
+published as (
+    select
+        max(as_of_date) as as_of_date,
+        coalesce(sum(monetary), 0) as monetary,
+        coalesce(sum(lifetime_revenue), 0) as lifetime_revenue
+    from customer_tiers
+),
+
+from_transactions as (
+    select
+        coalesce(sum(case
+            when {{ tiering.is_in_rfm_window(
+                'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days')) }}
+                then transactions.amount
+            else 0
+        end), 0) as monetary,
+        coalesce(sum(transactions.amount), 0) as lifetime_revenue
+    from transactions
+    cross join published
+    where
+        transactions.transaction_date <= published.as_of_date
+        and transactions.customer_id in (select customer_tiers.customer_id from customer_tiers)
+)
+
+select
+    published.monetary as published_monetary,
+    from_transactions.monetary as transactions_monetary,
+    published.lifetime_revenue as published_lifetime_revenue,
+    from_transactions.lifetime_revenue as transactions_lifetime_revenue
+from published
+cross join from_transactions
+where
+    published.monetary != from_transactions.monetary
+    or published.lifetime_revenue != from_transactions.lifetime_revenue
