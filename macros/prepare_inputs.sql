@@ -4,10 +4,18 @@
     var('raw_schema'); only their columns are checked. Any problem stops the run before a model
     is built, with a message that names the file or table and the fix. -#}
 {% macro prepare_inputs() %}
-    {%- if execute -%}
+    {%- if execute and tiering.selects_project_nodes() -%}
         {%- do tiering.create_try_cast_date_function() -%}
         {{- return(adapter.dispatch('prepare_inputs', 'tiering')()) -}}
     {%- endif -%}
+{% endmacro %}
+
+{#- True when the run selects a node of this project (not only, say, a package's models). -#}
+{% macro selects_project_nodes() %}
+    {%- for unique_id in selected_resources if unique_id.split('.')[1] == project_name -%}
+        {{- return(true) -}}
+    {%- endfor -%}
+    {{- return(false) -}}
 {% endmacro %}
 
 {% macro default__prepare_inputs() %}

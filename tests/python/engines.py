@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import duckdb
 import psycopg2
 
-from customer_tiering.dbt_runner import DbtRun, run_dbt
+from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun, run_dbt
 from customer_tiering.postgres import PgServer, load_csv_tables
 
 MARTS = ("customer_tiers", "tier_strategies", "pyramid_summary")
@@ -89,7 +89,13 @@ class PostgresEngine:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def build(engine: Engine, *args: str, check: bool = True, **dbt_vars: Any) -> DbtRun:
+def build(
+    engine: Engine,
+    *args: str,
+    check: bool = True,
+    project_dir: Path = PROJECT_DIR,
+    **dbt_vars: Any,
+) -> DbtRun:
     """`dbt build` (or the given command) on `engine` with its inputs and extra vars."""
     command = list(args) or ["build"]
     all_vars = {**engine.input_vars(), **dbt_vars}
@@ -105,6 +111,7 @@ def build(engine: Engine, *args: str, check: bool = True, **dbt_vars: Any) -> Db
         ],
         env=engine.env(),
         check=check,
+        project_dir=project_dir,
     )
 
 

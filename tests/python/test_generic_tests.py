@@ -1,0 +1,71 @@
+"""The project's own generic tests fail when they should: a fixture with known bad rows."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from customer_tiering.dbt_runner import PROJECT_DIR
+from customer_tiering.generate import GeneratedFiles
+from engines import DuckDBEngine, build, run_results
+
+FIXTURE_SEED = "value\n-1\n0\n1\n5\n6\n"
+FIXTURE_TESTS = """version: 2
+
+seeds:
+  - name: accepted_range_fixture
+    description: Values around the range 0-5, to prove accepted_range fails on the right rows.
+    columns:
+      - name: value
+        description: A value.
+        data_tests:
+          - accepted_range:
+              name: inclusive_range
+              arguments:
+                min_value: 0
+                max_value: 5
+          - accepted_range:
+              name: exclusive_range
+              arguments:
+                min_value: 0
+                max_value: 5
+                inclusive: false
+          - accepted_range:
+              name: lower_bound_only
+              arguments:
+                min_value: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed project files, copied, with the fixture seed and its tests added."""
+    target = tmp_path_factory.mktemp("project")
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=PROJECT_DIR, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, files.split("\0")):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_DIR / name, target / name)
+    (target / "seeds" / "accepted_range_fixture.csv").write_text(FIXTURE_SEED, encoding="utf-8")
+    (target / "seeds" / "_fixture.yml").write_text(FIXTURE_TESTS, encoding="utf-8")
+    return target
+
+
+def test_accepted_range_returns_exactly_the_rows_out_of_range(
+    project_copy: Path, fixture_files: GeneratedFiles, tmp_path: Path
+) -> None:
+    engine = DuckDBEngine(tmp_path, fixture_files.transactions_path, None)
+    run = build(
+        engine, "build", "--select", "accepted_range_fixture", project_dir=project_copy, check=False
+    )
+    assert not run.ok
+    failures = {
+        result["unique_id"].split(".")[2]: result["failures"]
+        for result in run_results(engine)
+        if result["unique_id"].startswith("test.")
+    }
+    assert failures == {"inclusive_range": 2, "exclusive_range": 4, "lower_bound_only": 2}
