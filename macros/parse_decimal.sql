@@ -1,4 +1,4 @@
-{#- A number from text, or null when the trimmed text is not a plain decimal literal
+{#- A number from (already trimmed) text, or null when it is not a plain decimal literal
     (optional sign, up to 18 integer digits, optional fraction): '1e3', '1,000', '$5' and 'NaN'
     are not numbers, on every engine alike. -#}
 {% macro parse_decimal(expression) -%}

@@ -79,7 +79,7 @@
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
         {%- set reader = "read_parquet('" ~ path ~ "')" -%}
-    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.txt') -%}
+    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
         {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true)" -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(

@@ -3,16 +3,16 @@
     When the relation cannot be introspected (a unit-test fixture) every column is selected. -#}
 {% macro source_columns(relation, table_name) %}
     {%- set contract = tiering.input_contract(table_name) -%}
-    {%- set present = [] -%}
+    {%- set present = {} -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do present.append(column.name | lower) -%}
+            {%- do present.update({column.name | lower: column.name}) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- set introspected = present | length > 0 -%}
     {%- for name in contract.required + contract.optional %}
         {%- if name in present or not introspected %}
-        cast({{ adapter.quote(name) }} as {{ dbt.type_string() }}) as {{ name }}
+        cast({{ adapter.quote(present.get(name, name)) }} as {{ dbt.type_string() }}) as {{ name }}
         {%- else %}
         cast(null as {{ dbt.type_string() }}) as {{ name }}
         {%- endif -%}

@@ -11,7 +11,7 @@
     so the rule is one expression with no nested window. Divisions are of exact multiples
     (x - mod(x, d)) / d, which is integer arithmetic on every engine. -#}
 {% macro tie_consistent_ntile(order_by, buckets=5, partition_by=none) -%}
-    {%- if buckets is not number or buckets < 1 -%}
+    {%- if buckets is not number or buckets is boolean or buckets != buckets | int or buckets < 1 -%}
         {{ exceptions.raise_compiler_error(
             "tie_consistent_ntile: buckets must be a whole number of at least 1, got " ~ buckets) }}
     {%- endif -%}
