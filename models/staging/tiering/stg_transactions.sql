@@ -1,20 +1,6 @@
 with
 
-base_transactions as (
-    select
-        transaction_id,
-        customer_id,
-        transaction_date,
-        amount,
-        cost,
-        quantity,
-        channel,
-        product_category,
-        reject_reason
-    from {{ ref('base_transactions') }}
-),
-
-clean as (
+clean_transactions as (
     select
         transaction_id,
         customer_id,
@@ -24,8 +10,8 @@ clean as (
         quantity,
         channel,
         product_category
-    from base_transactions
+    from {{ ref('base_transactions') }}
     where reject_reason is null
 )
 
-select * from clean
+select * from clean_transactions

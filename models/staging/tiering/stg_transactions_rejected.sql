@@ -1,6 +1,6 @@
 with
 
-base_transactions as (
+rejected_transactions as (
     select
         raw_row_number,
         reject_reason,
@@ -12,21 +12,7 @@ base_transactions as (
         cost_text,
         status
     from {{ ref('base_transactions') }}
-),
-
-rejected as (
-    select
-        raw_row_number,
-        reject_reason,
-        transaction_id,
-        customer_id,
-        transaction_date_text,
-        amount_text,
-        amount,
-        cost_text,
-        status
-    from base_transactions
     where reject_reason is not null
 )
 
-select * from rejected
+select * from rejected_transactions
