@@ -8,17 +8,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export TIERING_DUCKDB_PATH ?= $(CURDIR)/tiering.duckdb
+# Colour codes only on a terminal: a cron or CI log stays plain text (dbt_project.yml turns them off).
+export DBT_USE_COLORS ?= $(shell [ -t 2 ] && echo true || echo false)
 
 # Your own data: make build TRANSACTIONS=path/to/transactions.csv [CUSTOMERS=path/to/customers.csv]
 TRANSACTIONS ?=
 CUSTOMERS ?=
+# Files in an encoding DuckDB cannot read (gb18030, gbk, ...) are converted to UTF-8 first.
+ENCODING ?=
+CONVERTED_DIR := target/inputs
 # Extra dbt vars, without braces: make build VARS='as_of_date: 2026-06-30, rfm_window_days: 180'
 VARS ?=
 DEMO_DIR := data/demo
 DEMO_ARGS ?= --customers 20000 --transactions 200000 --seed 42
 
 comma := ,
-INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(strip $(TRANSACTIONS))')$(if $(strip $(CUSTOMERS)),$(comma) customers_path: '$(strip $(CUSTOMERS))')
+# The file dbt reads: the given one, or its UTF-8 copy when ENCODING is set.
+input_file = $(if $(strip $(ENCODING)),$(CONVERTED_DIR)/$(notdir $(basename $(1))).utf8.csv,$(strip $(1)))
+to_utf8 = $(if $(and $(strip $(ENCODING)),$(strip $(1))),$(BIN)/python -m customer_tiering.inputs to-utf8 --encoding "$(ENCODING)" "$(strip $(1))" "$(call input_file,$(1))")
+INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(call input_file,$(TRANSACTIONS))')$(if $(strip $(CUSTOMERS)),$(comma) customers_path: '$(call input_file,$(CUSTOMERS))')
 DBT_VARS := {$(INPUT_VARS)$(if $(and $(strip $(INPUT_VARS)),$(strip $(VARS))),$(comma) )$(strip $(VARS))}
 
 .PHONY: help venv demo-data build test lint fix test-python docs clean
@@ -39,6 +47,8 @@ $(DEMO_DIR)/transactions.csv: | $(BIN)/.installed
 demo-data: $(DEMO_DIR)/transactions.csv ## Generate the demo data (if missing)
 
 build: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Run the pipeline on DuckDB (demo data unless TRANSACTIONS=...)
+	$(call to_utf8,$(TRANSACTIONS))
+	$(call to_utf8,$(CUSTOMERS))
 	$(BIN)/dbt build --vars "$(DBT_VARS)"
 	$(BIN)/python -m customer_tiering.report --duckdb "$(TIERING_DUCKDB_PATH)"
 

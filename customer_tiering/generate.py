@@ -130,7 +130,7 @@ _DIRTY_EDITS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "transaction_date_too_early": (
         "transaction_date",
-        ("1899-12-31", "1970-01-01", "1999-12-31"),
+        ("1899-12-30", "1899-12-31", "1753-01-01"),
     ),
     "transaction_date_in_future": (
         "transaction_date",

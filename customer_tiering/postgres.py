@@ -5,6 +5,14 @@ The server is a private cluster (``initdb`` + ``pg_ctl``) that listens only on
 trades durability for speed (``fsync``, ``synchronous_commit`` and
 ``full_page_writes`` are off).  It is meant for tests and local runs only.
 
+By default the cluster sorts text like a real-world server: the ICU provider
+with the ``en-US`` locale is its default collation (``'c1' < 'C1'``, ``'b' <
+'C1'``), inherited by database ``tiering``; ``collation="c"`` gives the
+binary (byte) order of ``--locale=C`` instead.  The libc locale is ``C`` in
+both cases, so nothing depends on which OS locales are installed.  Extra
+``postgresql.conf`` settings can be passed to :func:`start_server`;
+:func:`forced_parallel_settings` makes every query use parallel workers.
+
 When running as root, ``initdb`` and ``pg_ctl`` are run as the ``postgres`` OS
 user through ``runuser``.  If that user cannot reach ``base_dir`` (pytest's
 ``/tmp/pytest-of-root`` is mode 0700) or ``base_dir`` is too long for a unix
@@ -16,19 +24,27 @@ CLI (state lives in ``--dir``)::
     eval "$(python -m customer_tiering.postgres start --dir /tmp/tiering-pg)"
     python -m customer_tiering.postgres load --schema raw \
         --table raw_transactions=tx.csv --table raw_customers=customers.csv
+    python -m customer_tiering.postgres load --schema raw \
+        --delimiter ';' --encoding GB18030 --table raw_customers=kunden.csv
     python -m customer_tiering.postgres stop --dir /tmp/tiering-pg
 
-``load`` connects with the ``TIERING_PG_*`` environment variables (defaults:
-127.0.0.1, 5432, postgres, no password, database ``tiering``).
+``start --collation c`` gives a binary-order server.  ``load`` connects with
+the ``TIERING_PG_*`` environment variables (defaults: 127.0.0.1, 5432,
+postgres, no password, database ``tiering``).
 
-CSV semantics of :func:`load_csv_tables`: every column is ``text``; an
-unquoted empty field arrives as NULL, a quoted empty field (``""``) arrives as
-an empty string.  Files must be UTF-8 (a leading BOM is fine).
+CSV semantics of :func:`load_csv_tables`: the first column of every table is
+``source_row_number bigint generated always as identity``, the row's position
+in the file (1 = first data row); the file's own columns follow, all
+``text``.  An unquoted empty field arrives as NULL, a quoted empty field
+(``""``) as an empty string.  The delimiter (one ASCII character, default
+``,``) and the encoding (a PostgreSQL name such as ``UTF8``, ``GB18030`` or
+``GBK``; default ``UTF8``) are the caller's; a leading BOM is ignored.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import json
 import os
@@ -40,9 +56,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import psycopg2
 from psycopg2 import sql
@@ -54,6 +71,10 @@ DEFAULT_DBNAME = "tiering"
 LOCALHOST = "127.0.0.1"
 STATE_FILE = "tiering-pg.json"
 ENV_PREFIX = "TIERING_PG_"
+ROW_NUMBER_COLUMN = "source_row_number"
+ICU_LOCALE = "en-US"
+
+Collation = Literal["icu", "c"]
 
 _DEBIAN_BIN_ROOT = Path("/usr/lib/postgresql")
 _SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
@@ -72,6 +93,22 @@ _STATIC_SETTINGS = {
     # Docker's default 64 MB /dev/shm is too small for parallel hash joins.
     "dynamic_shared_memory_type": "mmap",
 }
+# Written by start_server itself; a caller's settings must not move the server.
+_CONNECTION_SETTINGS = frozenset({"listen_addresses", "port", "unix_socket_directories"})
+_SETTING_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
+_LOCALE_ARGS: dict[str, tuple[str, ...]] = {
+    "icu": ("--locale=C", "--locale-provider=icu", f"--icu-locale={ICU_LOCALE}"),
+    "c": ("--locale=C",),
+}
+_FIRST_ICU_MAJOR = 15
+_FIRST_DEBUG_PARALLEL_QUERY_MAJOR = 16
+_PARALLEL_COSTS = {
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+    "min_parallel_table_scan_size": "0",
+    "min_parallel_index_scan_size": "0",
+}
+_BOM = "\ufeff"
 
 
 class PostgresError(RuntimeError):
@@ -263,6 +300,37 @@ def _require_pg_bin() -> Path:
     return bin_dir
 
 
+def pg_major_version(bin_dir: Path | None = None) -> int:
+    """Major version of the server binaries, from ``postgres --version``.
+
+    ``bin_dir`` defaults to the binaries :func:`start_server` uses.
+    """
+    postgres = (bin_dir or _require_pg_bin()) / "postgres"
+    try:
+        proc = subprocess.run(
+            [postgres, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PostgresError(f"{postgres} --version failed: {exc}") from exc
+    match = re.search(r"\(PostgreSQL\) (\d+)", proc.stdout)
+    if proc.returncode != 0 or match is None:
+        raise PostgresError(f"cannot read the version from {postgres} --version: {proc.stdout!r}")
+    return int(match.group(1))
+
+
+def forced_parallel_settings(server_major_version: int) -> dict[str, str]:
+    """Settings that make the server run even tiny queries with parallel workers.
+
+    For :func:`start_server`'s ``settings``; ``server_major_version`` comes from
+    :func:`pg_major_version` (the switch was renamed in PostgreSQL 16).
+    """
+    if server_major_version >= _FIRST_DEBUG_PARALLEL_QUERY_MAJOR:
+        switch = "debug_parallel_query"
+    else:
+        switch = "force_parallel_mode"
+    return {switch: "on", **_PARALLEL_COSTS}
+
+
 def _run(
     cmd: Sequence[str | Path], *, as_postgres: bool, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
@@ -330,15 +398,31 @@ def _conf_quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _write_settings(data_dir: Path, port: int, socket_dir: Path) -> None:
-    """Append the throwaway settings to postgresql.conf (last value wins)."""
+def _checked_settings(settings: Mapping[str, str] | None) -> dict[str, str]:
+    """The caller's extra settings, refused if they could break the server."""
+    checked: dict[str, str] = {}
+    for name, value in (settings or {}).items():
+        if not _SETTING_NAME.fullmatch(name):
+            raise ValueError(f"not a postgresql.conf parameter name: {name!r}")
+        if name in _CONNECTION_SETTINGS:
+            raise ValueError(f"{name} is set by start_server and cannot be overridden")
+        text = str(value)
+        if any(char in text for char in "\r\n\0"):
+            raise ValueError(f"setting {name} has a line break or NUL in its value")
+        checked[name] = text
+    return checked
+
+
+def _write_settings(data_dir: Path, port: int, socket_dir: Path, extra: Mapping[str, str]) -> None:
+    """Append the throwaway settings, then ``extra``, to postgresql.conf (last value wins)."""
     settings = {
-        "listen_addresses": _conf_quote(LOCALHOST),
+        "listen_addresses": LOCALHOST,
         "port": str(port),
-        "unix_socket_directories": _conf_quote(str(socket_dir)),
+        "unix_socket_directories": str(socket_dir),
         **_STATIC_SETTINGS,
+        **extra,
     }
-    lines = "".join(f"{key} = {value}\n" for key, value in settings.items())
+    lines = "".join(f"{key} = {_conf_quote(value)}\n" for key, value in settings.items())
     with (data_dir / "postgresql.conf").open("a", encoding="utf-8") as fh:
         fh.write(f"\n# customer_tiering.postgres\n{lines}")
 
@@ -351,13 +435,25 @@ def _log_tail(log_file: Path, limit: int = 3000) -> str:
         return "(no server log)"
 
 
-def _initdb(bin_dir: Path, data_dir: Path, as_postgres: bool) -> None:
-    """Create a fresh cluster in ``data_dir``."""
+def _locale_args(collation: str, bin_dir: Path) -> tuple[str, ...]:
+    """initdb's locale options for ``collation`` (see the module docstring)."""
+    if collation not in _LOCALE_ARGS:
+        raise ValueError(f"collation must be one of {sorted(_LOCALE_ARGS)}, got {collation!r}")
+    if collation == "icu" and pg_major_version(bin_dir) < _FIRST_ICU_MAJOR:
+        raise PostgresError(
+            f"an ICU default collation needs PostgreSQL {_FIRST_ICU_MAJOR}+ "
+            f"(found {bin_dir}); use collation='c'"
+        )
+    return _LOCALE_ARGS[collation]
+
+
+def _initdb(bin_dir: Path, data_dir: Path, as_postgres: bool, locale_args: Sequence[str]) -> None:
+    """Create a fresh UTF8 cluster in ``data_dir``."""
     cmd = [
         bin_dir / "initdb",
         "-D",
         data_dir,
-        "--locale=C",
+        *locale_args,
         "--encoding=UTF8",
         "--auth=trust",
         "-U",
@@ -402,25 +498,37 @@ def _clear_stale_cluster(bin_dir: Path, data_dir: Path, as_postgres: bool) -> No
     shutil.rmtree(data_dir)
 
 
-def start_server(base_dir: Path, port: int | None = None) -> PgServer:
+def start_server(
+    base_dir: Path,
+    port: int | None = None,
+    *,
+    collation: Collation = "icu",
+    settings: Mapping[str, str] | None = None,
+) -> PgServer:
     """Create and start a throwaway server; return it once it is usable.
 
     The cluster goes into ``base_dir/data`` (see the module docstring for the
     ``/tmp`` fallback) and database ``tiering`` is created.  With ``port``
-    None a free port is picked.  Installs PostgreSQL first if it is missing
-    and that is possible; raises :class:`PostgresUnavailableError` if not.
-    A state file is written to ``base_dir`` for :func:`read_state`.
+    None a free port is picked.  ``collation`` is ``"icu"`` (ICU ``en-US``,
+    PostgreSQL 15+) or ``"c"`` (byte order).  ``settings`` are appended to
+    ``postgresql.conf`` (values are quoted; ``port``, ``listen_addresses``
+    and ``unix_socket_directories`` are refused).  Installs PostgreSQL first
+    if it is missing and that is possible; raises
+    :class:`PostgresUnavailableError` if not.  A state file is written to
+    ``base_dir`` for :func:`read_state`.
     """
+    extra = _checked_settings(settings)
     bin_dir = _require_pg_bin()
+    locale_args = _locale_args(collation, bin_dir)
     base_dir = Path(base_dir).absolute()
     as_postgres = _is_root()
     run_dir, scratch = _prepare_run_dir(base_dir, as_postgres)
     data_dir = run_dir / "data"
     _clear_stale_cluster(bin_dir, data_dir, as_postgres)
-    _initdb(bin_dir, data_dir, as_postgres)
+    _initdb(bin_dir, data_dir, as_postgres, locale_args)
     for attempt in range(1, _START_ATTEMPTS + 1):
         chosen = port if port is not None else free_port()
-        _write_settings(data_dir, chosen, run_dir)
+        _write_settings(data_dir, chosen, run_dir, extra)
         (data_dir / "postgres.log").unlink(missing_ok=True)
         if _pg_ctl_start(bin_dir, data_dir, as_postgres):
             break
@@ -485,10 +593,44 @@ def dsn_from_env(environ: Mapping[str, str] | None = None) -> str:
     return make_dsn(**params)
 
 
-def read_csv_header(path: Path) -> list[str]:
+def _python_codec(encoding: str) -> str:
+    """The Python codec for a PostgreSQL encoding name (``WIN1252`` -> cp1252)."""
+    name = re.sub(r"^win(?=\d)", "cp", encoding.strip().lower())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}") from None
+
+
+@dataclass(frozen=True)
+class _CsvFormat:
+    """Delimiter and encoding of a CSV file, checked on creation."""
+
+    delimiter: str = ","
+    encoding: str = "UTF8"
+    codec: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.delimiter) != 1 or not self.delimiter.isascii():
+            raise ValueError(f"delimiter must be one ASCII character, got {self.delimiter!r}")
+        if self.delimiter in '"\r\n':
+            raise ValueError(f"delimiter cannot be {self.delimiter!r}")
+        object.__setattr__(self, "codec", _python_codec(self.encoding))
+
+
+def _without_bom(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a decoded file, minus a byte order mark at its start."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is not None:
+        yield first.removeprefix(_BOM)
+        yield from lines
+
+
+def _read_header(path: Path, fmt: _CsvFormat) -> list[str]:
     """Column names from a CSV header: stripped, lower-cased, unique."""
-    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), None)
+    with Path(path).open(newline="", encoding=fmt.codec) as fh:
+        header = next(csv.reader(_without_bom(fh), delimiter=fmt.delimiter), None)
     if not header:
         raise ValueError(f"{path}: empty file, expected a CSV header")
     columns = [name.strip().lower() for name in header]
@@ -500,33 +642,74 @@ def read_csv_header(path: Path) -> list[str]:
     return columns
 
 
-def _load_table(cur: psycopg2.extensions.cursor, schema: str, table: str, path: Path) -> int:
-    """Recreate ``schema.table`` as all-text columns and COPY the CSV in."""
-    columns = [sql.Identifier(name) for name in read_csv_header(path)]
+def read_csv_header(path: Path, *, delimiter: str = ",", encoding: str = "UTF8") -> list[str]:
+    """Column names from a CSV header: stripped, lower-cased, unique.
+
+    ``delimiter`` and ``encoding`` (a PostgreSQL encoding name) are those of
+    :func:`load_csv_tables`; a leading BOM is ignored.
+    """
+    return _read_header(path, _CsvFormat(delimiter, encoding))
+
+
+def _data_columns(path: Path, fmt: _CsvFormat) -> list[str]:
+    """The header's columns, refused if one clashes with the row number column."""
+    columns = _read_header(path, fmt)
+    if ROW_NUMBER_COLUMN in columns:
+        raise ValueError(
+            f"{path}: the header has a column named {ROW_NUMBER_COLUMN!r}, which the "
+            "loader adds itself (the row's position in the file); rename that column"
+        )
+    return columns
+
+
+def _load_table(
+    cur: psycopg2.extensions.cursor, schema: str, table: str, path: Path, fmt: _CsvFormat
+) -> int:
+    """Recreate ``schema.table`` (row number + all-text columns) and COPY the CSV in."""
+    columns = [sql.Identifier(name) for name in _data_columns(path, fmt)]
     target = sql.Identifier(schema, table)
     column_list = sql.SQL(", ").join(columns)
-    definitions = sql.SQL(", ").join(sql.SQL("{} text").format(c) for c in columns)
+    definitions = sql.SQL(", ").join(
+        [
+            sql.SQL("{} bigint generated always as identity").format(
+                sql.Identifier(ROW_NUMBER_COLUMN)
+            ),
+            *(sql.SQL("{} text").format(c) for c in columns),
+        ]
+    )
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
     cur.execute(sql.SQL("CREATE TABLE {} ({})").format(target, definitions))
+    # Only the file's columns are listed, so the identity numbers rows in file order.
     copy = sql.SQL(
-        "COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
-    ).format(target, column_list)
+        "COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER {}, ENCODING {})"
+    ).format(target, column_list, sql.Literal(fmt.delimiter), sql.Literal(fmt.encoding))
     with Path(path).open("rb") as fh:
         cur.copy_expert(copy.as_string(cur), fh, size=_COPY_CHUNK)
     return cur.rowcount
 
 
 def load_csv_tables(
-    server_or_dsn: PgServer | str, schema: str, files: Mapping[str, Path]
+    server_or_dsn: PgServer | str,
+    schema: str,
+    files: Mapping[str, Path],
+    *,
+    delimiter: str = ",",
+    encoding: str = "UTF8",
 ) -> dict[str, int]:
-    """Load each CSV into ``schema.<table>`` (all columns text); row counts.
+    """Load each CSV into ``schema.<table>``; return the row counts.
 
-    Tables are dropped and recreated; column names come from the header,
-    lower-cased and quoted; table names are used as given (quoted).  The
-    file is streamed with COPY, so size does not matter.  Unquoted empty
-    fields become NULL, quoted empty fields (``""``) empty strings.  All
-    tables are loaded in one transaction.
+    Tables are dropped and recreated: ``source_row_number`` (bigint identity,
+    1 = first data row, in file order) and then the header's columns as
+    ``text``, lower-cased and quoted; table names are used as given (quoted).
+    ``delimiter`` (one ASCII character) and ``encoding`` (a PostgreSQL name,
+    e.g. ``UTF8``, ``GB18030``, ``GBK``) apply to every file; a leading BOM
+    never reaches a column name or value.  A header with a column named
+    ``source_row_number`` is refused with ValueError.  The file is streamed
+    with COPY, so size does not matter.  Unquoted empty fields become NULL,
+    quoted empty fields (``""``) empty strings.  All tables are loaded in one
+    transaction.
     """
+    fmt = _CsvFormat(delimiter, encoding)
     dsn = server_or_dsn.dsn if isinstance(server_or_dsn, PgServer) else server_or_dsn
     counts: dict[str, int] = {}
     conn = psycopg2.connect(dsn)
@@ -534,7 +717,7 @@ def load_csv_tables(
         with conn, conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             for table, path in files.items():
-                counts[table] = _load_table(cur, schema, table, Path(path))
+                counts[table] = _load_table(cur, schema, table, Path(path), fmt)
     finally:
         conn.close()
     return counts
@@ -563,6 +746,12 @@ def _build_parser() -> argparse.ArgumentParser:
     start = sub.add_parser("start", help="start a server; print export lines")
     start.add_argument("--dir", type=Path, required=True, help="state directory")
     start.add_argument("--port", type=int, default=None, help="default: free port")
+    start.add_argument(
+        "--collation",
+        choices=sorted(_LOCALE_ARGS),
+        default="icu",
+        help=f"default collation: ICU {ICU_LOCALE} (default) or C (byte order)",
+    )
     stop = sub.add_parser("stop", help="stop the server and delete its data")
     stop.add_argument("--dir", type=Path, required=True, help="state directory")
     env = sub.add_parser("env", help="print export lines for a running server")
@@ -577,6 +766,10 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="NAME=PATH",
         help="repeatable",
     )
+    load.add_argument("--delimiter", default=",", help="one ASCII character (default: ,)")
+    load.add_argument(
+        "--encoding", default="UTF8", help="PostgreSQL encoding name, e.g. GB18030 (default: UTF8)"
+    )
     load.add_argument("--dsn", default=None, help="default: from TIERING_PG_*")
     return parser
 
@@ -586,7 +779,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "start":
-            sys.stdout.write(_export_lines(start_server(args.dir, args.port)))
+            server = start_server(args.dir, args.port, collation=args.collation)
+            sys.stdout.write(_export_lines(server))
         elif args.command == "stop":
             stop_server(read_state(args.dir))
             (args.dir / STATE_FILE).unlink(missing_ok=True)
@@ -594,7 +788,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(_export_lines(read_state(args.dir)))
         else:
             dsn = args.dsn or dsn_from_env()
-            counts = load_csv_tables(dsn, args.schema, dict(args.table))
+            counts = load_csv_tables(
+                dsn,
+                args.schema,
+                dict(args.table),
+                delimiter=args.delimiter,
+                encoding=args.encoding,
+            )
             for table, rows in counts.items():
                 print(f"{args.schema}.{table}\t{rows}")
     except (PostgresError, ValueError, OSError, psycopg2.Error) as exc:

@@ -7,7 +7,7 @@
     {%- set positive = 'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end' -%}
     coalesce(
         cast(sum({{ positive }}) over (
-            {{ partition }}order by {{ value_column }} desc nulls last, {{ tie_breaker }} asc
+            {{ partition }}order by {{ value_column }} desc nulls last, {{ tiering.binary_text(tie_breaker) }} asc
             rows between unbounded preceding and current row
         ) as {{ tiering.type_double() }})
         / nullif(cast(sum({{ positive }}) over ({{ partition }}) as {{ tiering.type_double() }}), 0),

@@ -2,13 +2,14 @@
 {% macro input_contract(table_name) %}
     {%- set contracts = {
         'raw_transactions': {
-            'required': ['transaction_id', 'customer_id', 'transaction_date', 'amount'],
-            'optional': ['cost', 'quantity', 'channel', 'product_category', 'status'],
+            'required': ['customer_id', 'transaction_date', 'amount'],
+            'optional': ['transaction_id', 'line_id', 'cost', 'quantity', 'channel', 'product_category',
+                         'status', 'source_row_number'],
         },
         'raw_customers': {
             'required': ['customer_id'],
             'optional': ['customer_type', 'industry', 'company_size', 'ownership', 'region',
-                         'signup_date', 'name', 'email', 'phone'],
+                         'signup_date', 'name', 'email', 'phone', 'source_row_number'],
         },
     } -%}
     {%- if table_name not in contracts -%}

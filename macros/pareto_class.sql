@@ -1,13 +1,27 @@
-{#- Pareto / ABC class (documents 001 and 004, the 80/20 rule): A while the cumulative revenue
-    share is <= cut_a (default 0.80), B while <= cut_b (0.95), C for the rest. -#}
-{% macro pareto_class(cumulative_share, cut_points) -%}
+{#- Pareto / ABC class (documents 001 and 004, the 80/20 rule), decided by the share of the total
+    (positive) value held by the customers ranked strictly above a customer's tie group: A while
+    that share is below cut_a (default 0.80), B while below cut_b (0.95), C for the rest. So the
+    top customer is always A, a customer who crosses the 80 % line is still A, and customers with
+    equal value share a class. Compared in exact decimals (value above < cut x total), so a share
+    exactly on a cut point is the same on every engine. -#}
+{% macro pareto_class(value_column, cut_points, partition_by=none) -%}
     {%- if cut_points | length != 2 -%}
         {{ exceptions.raise_compiler_error(
             "pareto_class: cut_points must hold 2 cumulative shares (A, B), got " ~ cut_points) }}
     {%- endif -%}
+    {%- set partition = 'partition by ' ~ partition_by ~ ' ' if partition_by else '' -%}
+    {%- set tie_group = 'partition by ' ~ (partition_by ~ ', ' if partition_by else '') ~ value_column -%}
+    {%- set positive = 'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end' -%}
+    {%- set value_above = '(sum(' ~ positive ~ ') over (' ~ partition ~ 'order by ' ~ value_column
+        ~ ' desc nulls last range between unbounded preceding and current row) - sum(' ~ positive
+        ~ ') over (' ~ tie_group ~ '))' -%}
+    {%- set total = 'sum(' ~ positive ~ ') over (' ~ partition | trim ~ ')' -%}
     case
-        when {{ cumulative_share }} <= {{ tiering.decimal_literal(cut_points[0]) }} then 'A'
-        when {{ cumulative_share }} <= {{ tiering.decimal_literal(cut_points[1]) }} then 'B'
+        when {{ value_above }} <= 0 then 'A'
+        {%- for class in ['A', 'B'] %}
+        when {{ value_above }} < {{ tiering.decimal_literal(cut_points[loop.index0]) }} * {{ total }}
+            then '{{ class }}'
+        {%- endfor %}
         else 'C'
     end
 {%- endmacro %}

@@ -4,10 +4,16 @@
     var('raw_schema'); only their columns are checked. Any problem stops the run before a model
     is built, with a message that names the file or table and the fix. -#}
 {% macro prepare_inputs() %}
-    {%- if execute and tiering.selects_project_nodes() -%}
-        {%- do tiering.create_try_cast_date_function() -%}
-        {{- return(adapter.dispatch('prepare_inputs', 'tiering')()) -}}
+    {%- if execute and tiering.builds_models() and tiering.selects_project_nodes() -%}
+        {%- do adapter.dispatch('prepare_inputs', 'tiering')() -%}
+        {%- do tiering.check_cost_values() -%}
     {%- endif -%}
+{% endmacro %}
+
+{#- True for the commands that build models (build, run, retry). Read-only commands (test,
+    compile, docs generate, source freshness, ls, show) never load or replace the inputs. -#}
+{% macro builds_models() %}
+    {{- return(flags.WHICH in ['build', 'run', 'retry']) -}}
 {% endmacro %}
 
 {#- True when the run selects a node of this project (not only, say, a package's models). -#}
@@ -64,7 +70,8 @@
     {{- return(run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0]) -}}
 {% endmacro %}
 
-{#- DuckDB: copy one input file, every column as text, into raw_schema.table_name. -#}
+{#- DuckDB: copy one input file, every column as text, into raw_schema.table_name, with each
+    row's position in the file as source_row_number when the contract has that column. -#}
 {% macro load_input_file(table_name, path, var_name) %}
     {%- set path = path | string -%}
     {%- if "'" in path -%}
@@ -76,15 +83,7 @@
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": no file matches that path. Pass the path "
             ~ "of an existing CSV or Parquet file, relative to the project folder or absolute.") }}
     {%- endif -%}
-    {%- set lowered = path | lower -%}
-    {%- if lowered.endswith('.parquet') -%}
-        {%- set reader = "read_parquet('" ~ path ~ "')" -%}
-    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
-        {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true)" -%}
-    {%- else -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ var_name ~ "=" ~ path ~ ": expected a .csv, .csv.gz or .parquet file.") }}
-    {%- endif -%}
+    {%- set reader = tiering.file_reader(path, var_name) -%}
     {%- set columns = run_query('describe select * from ' ~ reader).columns[0].values() -%}
     {%- do tiering.check_required_columns(table_name, columns, path) -%}
     {%- set contract = tiering.input_contract(table_name) -%}
@@ -96,7 +95,13 @@
     {#- The contract's columns first (an absent optional one as null), then any extra column. -#}
     {%- set select_list = [] -%}
     {%- for name in known -%}
-        {%- set expression = adapter.quote(present[name]) if name in present else 'null' -%}
+        {%- if name in present -%}
+            {%- set expression = adapter.quote(present[name]) -%}
+        {%- elif name == 'source_row_number' -%}
+            {%- set expression = 'row_number() over ()' -%}
+        {%- else -%}
+            {%- set expression = 'null' -%}
+        {%- endif -%}
         {%- do select_list.append('cast(' ~ expression ~ ' as varchar) as ' ~ adapter.quote(name)) -%}
     {%- endfor -%}
     {%- for name, column in present.items() if name not in known -%}
@@ -105,6 +110,35 @@
     {%- do run_query(
         'create or replace table ' ~ tiering.raw_relation(table_name)
         ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) -%}
+{% endmacro %}
+
+{#- DuckDB: the table function that reads `path`, by its extension, with the CSV options of the
+    vars csv_delimiter and csv_encoding. -#}
+{% macro file_reader(path, var_name) %}
+    {%- set lowered = path | lower -%}
+    {%- if lowered.endswith('.parquet') -%}
+        {{- return("read_parquet('" ~ path ~ "')") -}}
+    {%- elif not (lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.txt')) -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": expected a .csv, .csv.gz, .txt or .parquet file.") }}
+    {%- endif -%}
+    {%- set options = ['header = true', 'all_varchar = true'] -%}
+    {%- set delimiter = tiering.setting('csv_delimiter') -%}
+    {%- if delimiter is not none -%}
+        {%- do options.append('delim = ' ~ tiering.string_literal(delimiter)) -%}
+    {%- endif -%}
+    {%- set encoding = tiering.setting('csv_encoding') -%}
+    {%- if encoding not in ['utf-8', 'utf-16', 'latin-1'] -%}
+        {{ exceptions.raise_compiler_error(
+            "The var csv_encoding is '" ~ encoding ~ "', which DuckDB's CSV reader cannot decode here "
+            ~ "(it reads utf-8, utf-16 and latin-1). Convert the file to UTF-8 first: "
+            ~ "`python -m customer_tiering.inputs to-utf8 --encoding " ~ encoding ~ " " ~ path
+            ~ " transactions.utf8.csv` (make build does it for you: make build TRANSACTIONS=" ~ path
+            ~ " ENCODING=" ~ encoding ~ "), then run with the converted file and csv_encoding: utf-8.") }}
+    {%- elif encoding != 'utf-8' -%}
+        {%- do options.append("encoding = '" ~ encoding ~ "'") -%}
+    {%- endif -%}
+    {{- return("read_csv('" ~ path ~ "', " ~ options | join(', ') ~ ")") -}}
 {% endmacro %}
 
 {% macro raw_relation(table_name) %}
@@ -126,15 +160,40 @@
 {% macro check_required_columns(table_name, columns, where) %}
     {%- set present = columns | map('lower') | map('trim') | list -%}
     {%- set required = tiering.input_contract(table_name).required -%}
+    {%- set missing = required | reject('in', present) | list -%}
+    {%- if missing -%}
+        {%- set hint = '' -%}
+        {%- if present | length == 1 and modules.re.search('[;,|\t]', present[0]) -%}
+            {%- set hint = " The whole header was read as one column, so the delimiter was not "
+                ~ "recognised: set the var csv_delimiter to the file's delimiter, e.g. --vars "
+                ~ "'{csv_delimiter: \";\"}'." -%}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(
+            "Missing required column" ~ ('s' if missing | length > 1 else '') ~ " '"
+            ~ missing | join("', '") ~ "' in " ~ where ~ " (columns found: " ~ present | join(', ')
+            ~ "). The input needs the columns " ~ required | join(', ') ~ ": rename the column"
+            ~ ('s' if missing | length > 1 else '') ~ " in the file, or see README 'Bring your own data'."
+            ~ hint) }}
+    {%- endif -%}
     {%- if table_name == 'raw_transactions' and tiering.setting('pyramid_basis') == 'profit' and 'cost' not in present -%}
         {{ exceptions.raise_compiler_error(
             "The var pyramid_basis is 'profit' but " ~ where ~ " has no cost column. Add a cost "
             ~ "column to the input, or use pyramid_basis: revenue.") }}
     {%- endif -%}
-    {%- for name in required if name not in present -%}
-        {{ exceptions.raise_compiler_error(
-            "Missing required column '" ~ name ~ "' in " ~ where ~ " (columns found: "
-            ~ present | join(', ') ~ "). The input needs the columns " ~ required | join(', ')
-            ~ ": rename the column in the file, or see README 'Bring your own data'.") }}
-    {%- endfor -%}
+{% endmacro %}
+
+{#- The var pyramid_basis is 'profit' but no row of the loaded transactions has a cost: every
+    customer would tie with profit 0. Stop before any model. -#}
+{% macro check_cost_values() %}
+    {%- if tiering.setting('pyramid_basis') == 'profit' -%}
+        {%- set relation = tiering.raw_relation('raw_transactions') -%}
+        {%- set query = "select count(*) from " ~ relation ~ " where nullif(trim(cast(cost as "
+            ~ dbt.type_string() ~ ")), '') is not null" -%}
+        {%- if run_query(query).columns[0].values()[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "The var pyramid_basis is 'profit' but the cost column of " ~ relation ~ " is empty "
+                ~ "in every row, so every customer's profit would be 0. Fill the cost column, or use "
+                ~ "pyramid_basis: revenue.") }}
+        {%- endif -%}
+    {%- endif -%}
 {% endmacro %}

@@ -5,31 +5,59 @@
 {% macro setting(name) %}
     {%- set value = var(name) -%}
     {%- if name in ['as_of_date', 'earliest_valid_date'] -%}
-        {%- if value is not none or name != 'as_of_date' -%}
+        {%- if value is not none -%}
             {%- do tiering.parse_date_var(name, value) -%}
         {%- endif -%}
     {%- elif name == 'rfm_window_days' -%}
-        {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
-            {{ tiering.raise_var_error(name, value, 'a whole number of days of at least 1, e.g. 365') }}
+        {%- if value is not none and not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a whole number of days of at least 1, e.g. 365, or null to score all history') }}
         {%- endif -%}
     {%- elif name == 'pyramid_basis' -%}
-        {%- if value not in ['revenue', 'profit'] -%}
-            {{ tiering.raise_var_error(name, value, "'revenue' or 'profit'") }}
-        {%- endif -%}
+        {%- do tiering.check_choice(name, value, ['revenue', 'profit']) -%}
+    {%- elif name == 'transaction_grain' -%}
+        {%- do tiering.check_choice(name, value, ['transaction', 'line']) -%}
     {%- elif name == 'pyramid_cut_points' -%}
         {%- do tiering.check_cut_points(name, value, [0.01, 0.05, 0.20]) -%}
     {%- elif name == 'pareto_cut_points' -%}
         {%- do tiering.check_cut_points(name, value, [0.80, 0.95]) -%}
+    {%- elif name in ['reject_share_warn', 'reject_share_error', 'lapsed_share_warn'] -%}
+        {%- if value is not number or value is boolean or value < 0 or value > 1 -%}
+            {{ tiering.raise_var_error(name, value, 'a share between 0 and 1, e.g. 0.05') }}
+        {%- endif -%}
+        {%- if name == 'reject_share_error' and value < tiering.setting('reject_share_warn') -%}
+            {{ tiering.raise_var_error(name, value,
+                'a share at least as large as reject_share_warn (' ~ var('reject_share_warn') ~ ')') }}
+        {%- endif -%}
+    {%- elif name == 'date_formats' -%}
+        {{- return(tiering.check_date_formats(name, value)) -}}
+    {%- elif name in ['decimal_separator', 'thousands_separator'] -%}
+        {%- do tiering.check_separators() -%}
+    {%- elif name == 'csv_delimiter' -%}
+        {%- if value is not none and (value is not string or value | length != 1 or value in ['"', "'"]) -%}
+            {{ tiering.raise_var_error(name, value, "one character such as ';' or '|', or null to detect it") }}
+        {%- endif -%}
+    {%- elif name == 'csv_encoding' -%}
+        {%- do tiering.check_choice(name, value | lower if value is string else value,
+            ['utf-8', 'utf-16', 'latin-1', 'gb18030', 'gbk']) -%}
+        {{- return(value | lower) -}}
     {%- else -%}
         {{ exceptions.raise_compiler_error("setting: no checked var named '" ~ name ~ "'.") }}
     {%- endif -%}
     {{- return(value) -}}
 {% endmacro %}
 
+{#- Every var that setting() checks, in the order the README lists them. -#}
+{% macro checked_vars() %}
+    {{- return(['as_of_date', 'rfm_window_days', 'earliest_valid_date', 'pyramid_basis',
+                'pyramid_cut_points', 'pareto_cut_points', 'date_formats', 'decimal_separator',
+                'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
+                'reject_share_warn', 'reject_share_error', 'lapsed_share_warn']) -}}
+{% endmacro %}
+
 {#- on-run-start: every checked var, so that a bad one stops the run before any model. -#}
 {% macro validate_vars() %}
-    {%- for name in ['as_of_date', 'earliest_valid_date', 'rfm_window_days', 'pyramid_basis',
-                     'pyramid_cut_points', 'pareto_cut_points'] -%}
+    {%- for name in tiering.checked_vars() -%}
         {%- do tiering.setting(name) -%}
     {%- endfor -%}
 {% endmacro %}
@@ -38,6 +66,16 @@
     {{ exceptions.raise_compiler_error(
         "Invalid var " ~ name ~ "=" ~ (value | tojson) ~ ": expected " ~ expected
         ~ ". Fix it in dbt_project.yml or pass --vars '{" ~ name ~ ": ...}'.") }}
+{% endmacro %}
+
+{% macro is_whole_number(value, minimum) %}
+    {{- return(value is number and value is not boolean and value == value | int and value >= minimum) -}}
+{% endmacro %}
+
+{% macro check_choice(name, value, choices) %}
+    {%- if value not in choices -%}
+        {{ tiering.raise_var_error(name, value, "one of '" ~ choices | join("', '") ~ "'") }}
+    {%- endif -%}
 {% endmacro %}
 
 {#- A date var written YYYY-MM-DD; returns the date. -#}
@@ -49,7 +87,7 @@
     {%- set year, month, day = text.split('-') | map('int') -%}
     {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
     {%- set days_in_month = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
-    {%- if month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > days_in_month[month - 1] -%}
         {{ tiering.raise_var_error(name, value, 'a date that exists, written YYYY-MM-DD') }}
     {%- endif -%}
     {{- return(modules.datetime.date(year, month, day)) -}}
@@ -68,4 +106,61 @@
             {{ tiering.raise_var_error(name, values, expected) }}
         {%- endif -%}
     {%- endfor -%}
+{% endmacro %}
+
+{#- The decimal separator is '.' or ','; the thousands separator is none or one of ',', '.', ' ',
+    "'" and differs from the decimal separator. -#}
+{% macro check_separators() %}
+    {%- set decimal = var('decimal_separator') -%}
+    {%- set thousands = var('thousands_separator') -%}
+    {%- do tiering.check_choice('decimal_separator', decimal, ['.', ',']) -%}
+    {%- if thousands is not none -%}
+        {%- do tiering.check_choice('thousands_separator', thousands, [',', '.', ' ', "'"]) -%}
+        {%- if thousands == decimal -%}
+            {{ tiering.raise_var_error('thousands_separator', thousands,
+                'a character other than the decimal_separator (' ~ decimal ~ '), or null') }}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Date formats: a list (or one text) of formats built from YYYY, MM and DD, either YYYYMMDD or
+    the three joined by one of '-', '/', '.'. Two formats that the same text could match
+    (DD/MM/YYYY and MM/DD/YYYY) are refused: a date is never guessed. Returns the list. -#}
+{% macro check_date_formats(name, value) %}
+    {%- set formats = [value] if value is string else value -%}
+    {%- set expected = "a list of date formats such as ['YYYY-MM-DD', 'YYYYMMDD', 'DD/MM/YYYY']"
+        ~ " (YYYY, MM and DD joined by '-', '/' or '.', or YYYYMMDD)" -%}
+    {%- if formats is not iterable or formats is mapping or formats | length == 0 -%}
+        {{ tiering.raise_var_error(name, value, expected) }}
+    {%- endif -%}
+    {%- set shapes = {} -%}
+    {%- for date_format in formats -%}
+        {%- set parsed = tiering.date_format_parts(date_format) -%}
+        {%- if parsed is none -%}
+            {{ tiering.raise_var_error(name, value, expected) }}
+        {%- endif -%}
+        {%- set shape = parsed.separator ~ parsed.parts.index('YYYY') -%}
+        {%- if shape in shapes -%}
+            {{ tiering.raise_var_error(name, value, expected ~ ", no two of which the same date text could match ("
+                ~ shapes[shape] ~ " and " ~ date_format ~ ")") }}
+        {%- endif -%}
+        {%- do shapes.update({shape: date_format}) -%}
+    {%- endfor -%}
+    {{- return(formats) -}}
+{% endmacro %}
+
+{#- {'separator': '-', 'parts': ['YYYY', 'MM', 'DD']} for a supported format, else none. -#}
+{% macro date_format_parts(date_format) %}
+    {%- if date_format == 'YYYYMMDD' -%}
+        {{- return({'separator': '', 'parts': ['YYYY', 'MM', 'DD']}) -}}
+    {%- endif -%}
+    {%- if date_format is not string or date_format | length != 10 -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set separator = modules.re.sub('[YMD]', '', date_format)[:1] -%}
+    {%- set parts = date_format.split(separator) if separator in ['-', '/', '.'] else [] -%}
+    {%- if parts | sort != ['DD', 'MM', 'YYYY'] -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return({'separator': separator, 'parts': parts}) -}}
 {% endmacro %}

@@ -1,21 +1,52 @@
-{#- Select list over a raw input relation: every contract column cast to text, with an
+{#- Select list over a raw input table: every contract column cast to text, with an
     absent optional column filled with null, so that staging reads one shape on every engine.
-    When the relation cannot be introspected (a unit-test fixture) every column is selected. -#}
-{% macro source_columns(relation, table_name) %}
+    When the table does not exist yet (compile on an empty database) every contract column is
+    selected. -#}
+{% macro source_columns(table_name) %}
     {%- set contract = tiering.input_contract(table_name) -%}
-    {%- set present = {} -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do present.update({column.name | lower: column.name}) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- set introspected = present | length > 0 -%}
+    {%- set present = tiering.input_columns(table_name) -%}
     {%- for name in contract.required + contract.optional %}
-        {%- if name in present or not introspected %}
-        cast({{ adapter.quote(present.get(name, name)) }} as {{ dbt.type_string() }}) as {{ name }}
+        {%- if present is none or name in present %}
+        cast({{ adapter.quote(present.get(name, name) if present else name) }} as {{ dbt.type_string() }}) as {{ name }}
         {%- else %}
         cast(null as {{ dbt.type_string() }}) as {{ name }}
         {%- endif -%}
         {{- "," if not loop.last }}
     {%- endfor %}
 {% endmacro %}
+
+{#- The columns of the input table `table_name` in var('raw_schema'), as a mapping from the
+    lower-cased name to the name as written; none when the table does not exist (yet). -#}
+{% macro input_columns(table_name) %}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set input_table = adapter.get_relation(
+        database=target.database, schema=var('raw_schema'), identifier=table_name) -%}
+    {%- if input_table is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set present = {} -%}
+    {%- for column in adapter.get_columns_in_relation(input_table) -%}
+        {%- do present.update({column.name | lower: column.name}) -%}
+    {%- endfor -%}
+    {{- return(present) -}}
+{% endmacro %}
+
+{#- The number of each raw row: its position in the input file (source_row_number, which the
+    loaders add), or for an input table without that column its position when all rows are sorted
+    by their values in byte order. -#}
+{% macro raw_row_number(table_name) -%}
+    {%- set present = tiering.input_columns(table_name) -%}
+    {%- if present is none or 'source_row_number' in present -%}
+        cast(source_row_number as {{ dbt.type_bigint() }})
+    {%- else -%}
+        {%- set contract = tiering.input_contract(table_name) -%}
+        row_number() over (
+            order by
+            {%- for name in contract.required + contract.optional if name != 'source_row_number' %}
+                {{ tiering.binary_text(name) }} asc nulls last{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,12 +1,26 @@
 with
 
-transactions as (
+transaction_lines as (
     select
+        transaction_id,
         customer_id,
         transaction_date,
         amount,
         cost
     from {{ ref('stg_transactions') }}
+),
+
+-- Order lines sharing a transaction id are one transaction (transaction_grain: line); under the
+-- default grain every transaction is one line and this changes nothing.
+transactions as (
+    select
+        customer_id,
+        transaction_id,
+        transaction_date,
+        sum(amount) as amount,
+        sum(cost) as cost
+    from transaction_lines
+    group by customer_id, transaction_id, transaction_date
 ),
 
 as_of as (

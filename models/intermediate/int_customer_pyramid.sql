@@ -28,7 +28,12 @@ ranked as (
             partition by as_of_date order by pyramid_value desc nulls last
         ) as revenue_rank,
         count(*) over (partition by as_of_date) as customer_count,
-        {{ tiering.cumulative_share('pyramid_value', partition_by='as_of_date') }} as cumulative_revenue_share
+        {{ tiering.cumulative_share(
+            'pyramid_value', partition_by='as_of_date'
+        ) }} as cumulative_revenue_share,
+        {{ tiering.pareto_class(
+            'pyramid_value', tiering.setting('pareto_cut_points'), partition_by='as_of_date'
+        ) }} as pareto_class
     from pyramid_values
 ),
 
@@ -49,9 +54,7 @@ final as (
         {{ tiering.pyramid_tier(
             'revenue_rank', 'customer_count', tiering.setting('pyramid_cut_points')
         ) }} as pyramid_tier,
-        {{ tiering.pareto_class(
-            'cumulative_revenue_share', tiering.setting('pareto_cut_points')
-        ) }} as pareto_class
+        pareto_class
     from ranked
 )
 

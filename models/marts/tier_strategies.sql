@@ -57,7 +57,7 @@ tier_figures as (
 
 run_totals as (
     select
-        max(as_of_date) as as_of_date,
+        {{ tiering.as_of_date_or(tiering.setting('as_of_date'), 'max(as_of_date)') }} as as_of_date,
         count(*) as customers,
         sum(monetary) as revenue
     from customer_tiers

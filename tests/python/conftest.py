@@ -1,4 +1,8 @@
-"""Session fixtures: a dirty generated data set, and the pipeline built on it on each engine."""
+"""Session fixtures: a dirty generated data set, and the pipeline built on it on each engine.
+
+The PostgreSQL server sorts text with an ICU en-US collation (as real clusters do, unlike C) and
+plans every query in parallel, so that collation-dependent tie-breaks and functions that are not
+parallel-safe fail here rather than on a user's server."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import pytest
 from customer_tiering.generate import GeneratedFiles, GeneratorParams, generate
 from customer_tiering.postgres import (
     PostgresUnavailableError,
+    forced_parallel_settings,
+    pg_major_version,
     start_server,
     stop_server,
 )
@@ -28,14 +34,36 @@ FIXTURE_PARAMS = GeneratorParams(
 )
 
 
+# Rows whose results depend on how text is ordered: customers tied on value whose ids sort
+# differently in byte order and in en-US (ICU), and duplicate transaction ids tied on date and
+# amount, told apart only by such customer ids.
+COLLATION_PROBE_ROWS = (
+    "PROBE-1,c-2,2026-05-01,77.00,,,,,",
+    "PROBE-2,C_3,2026-05-01,77.00,,,,,",
+    "PROBE-3,c1,2026-05-01,77.00,,,,,",
+    "PROBE-4,C1,2026-05-01,77.00,,,,,",
+    "PROBE-5,b,2026-05-01,77.00,,,,,",
+    "PROBE-DUP,c1,2026-05-02,12.00,,,,,",
+    "PROBE-DUP,C1,2026-05-02,12.00,,,,,",
+    "PROBE-DUP,C_3,2026-05-02,12.00,,,,,",
+)
+
+
+ON_POSTGRES = pytest.mark.xdist_group("postgres")
+
+
 def _postgres_required() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(scope="session")
 def fixture_files(tmp_path_factory: pytest.TempPathFactory) -> GeneratedFiles:
-    """Generated transactions and customers with dirty rows of every reject kind."""
-    return generate(tmp_path_factory.mktemp("fixture-data"), FIXTURE_PARAMS)
+    """Generated transactions and customers with dirty rows of every reject kind, and the
+    collation probe rows."""
+    files = generate(tmp_path_factory.mktemp("fixture-data"), FIXTURE_PARAMS)
+    with files.transactions_path.open("a", encoding="utf-8") as out:
+        out.writelines(f"{row}\n" for row in COLLATION_PROBE_ROWS)
+    return files
 
 
 @pytest.fixture(scope="session")
@@ -56,10 +84,13 @@ def duckdb_engine(
 def postgres_engine(
     tmp_path_factory: pytest.TempPathFactory, fixture_files: GeneratedFiles
 ) -> Iterator[PostgresEngine]:
-    """The same pipeline on a throwaway PostgreSQL server (mandatory when CI=true)."""
+    """The same pipeline on a throwaway PostgreSQL server (mandatory when CI=true). Tests that use
+    it carry the mark ON_POSTGRES, so that xdist runs them in one worker and one server starts."""
     work_dir = tmp_path_factory.mktemp("postgres")
     try:
-        server = start_server(work_dir / "server")
+        server = start_server(
+            work_dir / "server", settings=forced_parallel_settings(pg_major_version())
+        )
     except PostgresUnavailableError as error:
         if _postgres_required():
             raise

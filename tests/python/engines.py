@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ MART_KEYS = {
     "pyramid_summary": "pyramid_tier",
 }
 Row = dict[str, Any]
+LOG = logging.getLogger("tiering.tests")
 
 
 class Engine(Protocol):
@@ -28,6 +31,8 @@ class Engine(Protocol):
 
     name: str
     work_dir: Path
+    # Appended to a text column to order it by bytes, as DuckDB does (PostgreSQL: collate "C").
+    byte_order: str
 
     def env(self) -> dict[str, str]: ...
 
@@ -44,6 +49,7 @@ class DuckDBEngine:
     transactions_path: Path
     customers_path: Path | None
     name: str = "duckdb"
+    byte_order: str = ""
     database: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +78,7 @@ class PostgresEngine:
     work_dir: Path
     server: PgServer
     name: str = "postgres"
+    byte_order: str = ' collate "C"'
 
     def env(self) -> dict[str, str]:
         return {"TIERING_TARGET": "postgres", **self.server.env()}
@@ -99,7 +106,8 @@ def build(
     """`dbt build` (or the given command) on `engine` with its inputs and extra vars."""
     command = list(args) or ["build"]
     all_vars = {**engine.input_vars(), **dbt_vars}
-    return run_dbt(
+    started = time.monotonic()
+    run = run_dbt(
         [
             *command,
             "--vars",
@@ -113,11 +121,20 @@ def build(
         check=check,
         project_dir=project_dir,
     )
+    LOG.info(
+        "dbt %s on %s %s: exit %d in %.1f s",
+        " ".join(command),
+        engine.name,
+        json.dumps(dbt_vars, default=str) if dbt_vars else "(input vars only)",
+        run.returncode,
+        time.monotonic() - started,
+    )
+    return run
 
 
 def fetch_mart(engine: Engine, mart: str) -> list[Row]:
     """Every row of a mart, ordered by its key."""
-    return engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}")
+    return engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
 
 
 def run_results(engine: Engine) -> list[Row]:

@@ -121,7 +121,7 @@ REJECT_REASONS: tuple[str, ...] = (
 
 # "Whitespace" is what SQL trim() removes: spaces only (DuckDB and PostgreSQL alike).
 _WHITESPACE = " "  # SQL trim(): spaces only
-_DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?")
+_DATE_PATTERN = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})([ T].*)?")
 _NUMBER_PATTERN = re.compile(r"[+-]?([0-9]{1,18}([.][0-9]*)?|[.][0-9]+)")
 _PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 # Unbounded precision: additions, subtractions and comparisons are exact.
@@ -203,10 +203,11 @@ def _trim(value: Any) -> str:
 
 def _parse_date(text: str) -> date | None:
     """Date of trimmed text per rule 4, or None when unparseable."""
-    if _DATE_PATTERN.fullmatch(text) is None:
+    match = _DATE_PATTERN.fullmatch(text)
+    if match is None:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
 
@@ -384,9 +385,14 @@ class _Accumulator:
     lifetime_amounts: list[Decimal] = field(default_factory=list)
 
 
-def _accumulate(clean: pd.DataFrame, as_of_date: date, window_days: int) -> dict[str, _Accumulator]:
-    """Scan clean rows dated <= as_of_date into per-customer accumulators."""
-    window_start_exclusive = as_of_date - timedelta(days=window_days)
+def _accumulate(
+    clean: pd.DataFrame, as_of_date: date, window_days: int | None
+) -> dict[str, _Accumulator]:
+    """Scan clean rows dated <= as_of_date into per-customer accumulators
+    (``window_days`` None: the window is all history)."""
+    window_start_exclusive = (
+        date.min if window_days is None else as_of_date - timedelta(days=window_days)
+    )
     customers: dict[str, _Accumulator] = {}
     rows = zip(
         clean["customer_id"].tolist(),
@@ -420,7 +426,7 @@ def _is_missing(value: Any) -> bool:
 
 
 def customer_metrics(
-    clean: pd.DataFrame, as_of_date: date, window_days: int, has_cost: bool = True
+    clean: pd.DataFrame, as_of_date: date, window_days: int | None, has_cost: bool = True
 ) -> pd.DataFrame:
     """Per-customer metrics over the universe, sorted by customer_id.
 
@@ -561,11 +567,30 @@ def _cumulative_shares(values: Sequence[Decimal], ids: Sequence[str]) -> list[Fr
     return shares
 
 
-def _pareto_class(share: Fraction, cuts: Sequence[float]) -> str:
-    """Pareto class letter: A if share <= c1, B if <= c2, ..., else next."""
+def _shares_above(values: Sequence[Decimal]) -> list[Fraction]:
+    """Per row: the share of the total of greatest(value, 0) held by the rows
+    whose value is strictly greater (0 when the total is 0)."""
+    positive = [max(v, _ZERO) for v in values]
+    total = _exact_sum(positive)
+    group_sums: dict[Decimal, Decimal] = {}
+    for value, part in zip(values, positive, strict=True):
+        group_sums[value] = _EXACT.add(group_sums.get(value, _ZERO), part)
+    above_by_value: dict[Decimal, Decimal] = {}
+    running = _ZERO
+    for value in sorted(group_sums, reverse=True):
+        above_by_value[value] = running
+        running = _EXACT.add(running, group_sums[value])
+    if total == 0:
+        return [Fraction(0)] * len(values)
+    return [Fraction(above_by_value[v]) / Fraction(total) for v in values]
+
+
+def _pareto_class(share_above: Fraction, cuts: Sequence[float]) -> str:
+    """Pareto class letter from the share held by the customers ranked
+    strictly above: A if below c1, B if below c2, else C."""
     letters = "ABC"
     for letter, cut in zip(letters, cuts, strict=False):
-        if share <= _exact(cut):
+        if share_above < _exact(cut):
             return letter
     return letters[len(cuts)]
 
@@ -593,7 +618,7 @@ def _check_cuts(cuts: Sequence[float], count: int, name: str) -> None:
 def customer_tiers(
     clean: pd.DataFrame,
     as_of_date: date,
-    window_days: int = 365,
+    window_days: int | None = 365,
     pyramid_basis: str = "revenue",
     pyramid_cuts: tuple[float, ...] = (0.01, 0.05, 0.20),
     pareto_cuts: tuple[float, ...] = (0.80, 0.95),
@@ -632,7 +657,9 @@ def customer_tiers(
     shares = _cumulative_shares(basis, ids.tolist())
     tiers["cumulative_revenue_share"] = pd.Series([float(s) for s in shares], dtype="float64")
     tiers["pyramid_tier"] = pd.Series([_pyramid_tier(r, n, pyramid_cuts) for r in ranks], dtype=str)
-    tiers["pareto_class"] = pd.Series([_pareto_class(s, pareto_cuts) for s in shares], dtype=str)
+    tiers["pareto_class"] = pd.Series(
+        [_pareto_class(s, pareto_cuts) for s in _shares_above(basis)], dtype=str
+    )
     return tiers[list(TIER_COLUMNS)]
 
 

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
+from conftest import ON_POSTGRES
 from engines import MARTS, DuckDBEngine, PostgresEngine, Row, fetch_mart
+
+pytestmark = ON_POSTGRES
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -49,3 +52,13 @@ def test_postgres_rejects_the_same_rows(
         " from staging.stg_transactions_rejected order by raw_row_number"
     )
     assert duckdb_engine.fetch(sql) == postgres_engine.fetch(sql)
+
+
+def test_ties_are_broken_in_byte_order_on_every_collation(
+    duckdb_engine: DuckDBEngine, postgres_engine: PostgresEngine
+) -> None:
+    """The probe rows (conftest): copies of one transaction id tied on date and amount keep the
+    customer first in byte order ('C1' < 'C_3' < 'c1'; en-US would say 'c1' < 'C1')."""
+    sql = "select customer_id from staging.stg_transactions where transaction_id = 'PROBE-DUP'"
+    for engine in (duckdb_engine, postgres_engine):
+        assert engine.fetch(sql) == [{"customer_id": "C1"}], engine.name

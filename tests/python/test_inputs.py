@@ -1,23 +1,28 @@
-"""The same transactions as Parquet instead of CSV publish the same marts."""
+"""A rerun replaces every table and publishes identical marts; the same transactions as Parquet
+instead of CSV change nothing either."""
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
+import pyarrow.csv
+import pyarrow.parquet
 
-from conftest import FIXTURE_PARAMS
-from customer_tiering.generate import generate
+from customer_tiering.generate import GeneratedFiles
 from engines import MARTS, DuckDBEngine, build, fetch_mart
 
 
-def test_parquet_input_gives_the_same_marts_as_csv(
-    duckdb_engine: DuckDBEngine, tmp_path: Path
+def test_rerun_on_the_same_data_as_parquet_gives_identical_marts(
+    duckdb_engine: DuckDBEngine, duckdb_copy: DuckDBEngine, fixture_files: GeneratedFiles
 ) -> None:
-    files = generate(
-        tmp_path / "parquet", dataclasses.replace(FIXTURE_PARAMS, file_format="parquet")
+    csv_path = fixture_files.transactions_path
+    header = csv_path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    table = pyarrow.csv.read_csv(
+        csv_path,
+        convert_options=pyarrow.csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pyarrow.string()), strings_can_be_null=False
+        ),
     )
-    assert files.transactions_path.suffix == ".parquet"
-    engine = DuckDBEngine(tmp_path, files.transactions_path, files.customers_path)
-    build(engine)
+    parquet_path = duckdb_copy.work_dir / "transactions.parquet"
+    pyarrow.parquet.write_table(table, parquet_path)
+    build(duckdb_copy, transactions_path=str(parquet_path))
     for mart in MARTS:
-        assert fetch_mart(engine, mart) == fetch_mart(duckdb_engine, mart), mart
+        assert fetch_mart(duckdb_copy, mart) == fetch_mart(duckdb_engine, mart), mart

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import psycopg2
 
+from conftest import ON_POSTGRES
 from engines import MARTS, PostgresEngine, Row, build, fetch_mart
+
+pytestmark = ON_POSTGRES
 
 
 def _snapshot(engine: PostgresEngine) -> dict[str, list[Row]]:

@@ -161,7 +161,7 @@ GOOD = {
         ({"transaction_date": "2023-13-01"}, "unparseable_transaction_date"),
         ({"transaction_date": "2023/01/01"}, "unparseable_transaction_date"),
         ({"transaction_date": "20230101"}, "unparseable_transaction_date"),
-        ({"transaction_date": "2023-1-01"}, "unparseable_transaction_date"),
+        ({"transaction_date": "2023-001-01"}, "unparseable_transaction_date"),
         ({"transaction_date": "2023-01-01x"}, "unparseable_transaction_date"),
         ({"transaction_date": "01/02/2023"}, "unparseable_transaction_date"),
         ({"transaction_date": "1999-12-31"}, "transaction_date_too_early"),
@@ -200,6 +200,10 @@ GOOD = {
 )
 def test_reject_reason(changes: dict[str, str], reason: str) -> None:
     assert reason_of({**GOOD, **changes}) == reason
+
+
+def test_one_digit_month_and_day_parse() -> None:
+    assert reason_of({**GOOD, "transaction_date": "2023-1-5 08:00"}) is None
 
 
 @pytest.mark.parametrize(
@@ -713,7 +717,7 @@ def test_one_customer() -> None:
     assert row["percent_rank"] == 0.0
     assert row["pyramid_tier"] == "A"  # ceil(0.01 * 1) = 1
     assert row["cumulative_revenue_share"] == 1.0
-    assert row["pareto_class"] == "C"  # 1.0 > 0.95
+    assert row["pareto_class"] == "A"  # nobody above: the top customer is always A
 
 
 def test_cumulative_share_with_negative_values() -> None:
@@ -739,7 +743,8 @@ def test_cumulative_share_with_negative_values() -> None:
         "d": 1.0,
         "e": 1.0,
     }
-    assert [rows[c]["pareto_class"] for c in "abcde"] == ["A", "C", "C", "C", "C"]
+    # a and b tie at the top (nobody above them); below them sits all the revenue.
+    assert [rows[c]["pareto_class"] for c in "abcde"] == ["A", "A", "C", "C", "C"]
     assert [rows[c]["revenue_rank"] for c in "abcde"] == [1, 1, 3, 4, 5]
     ordered = tiers.sort_values(["monetary", "customer_id"], ascending=[False, True])
     shares = ordered["cumulative_revenue_share"].tolist()
@@ -758,8 +763,8 @@ def test_cumulative_share_never_decreases_on_random_data() -> None:
     assert shares[-1] == 1.0
 
 
-def test_pareto_boundaries_are_inclusive() -> None:
-    # Shares 0.80, 0.95, 1.00 exactly.
+def test_pareto_class_is_decided_by_the_share_above() -> None:
+    # Cumulative shares 0.80, 0.95, 1.00; shares held by those above: 0, 0.80, 0.95.
     tiers = by_customer(ref.customer_tiers(purchases([80, 15, 5]), AS_OF))
     assert [tiers[c]["cumulative_revenue_share"] for c in ("C0000", "C0001", "C0002")] == [
         0.8,
@@ -771,6 +776,16 @@ def test_pareto_boundaries_are_inclusive() -> None:
         "B",
         "C",
     ]
+    # A customer who crosses the 80 % line is still A: above them 70 % only.
+    crossing = by_customer(ref.customer_tiers(purchases([70, 20, 10]), AS_OF))
+    assert [crossing[c]["pareto_class"] for c in ("C0000", "C0001", "C0002")] == ["A", "A", "B"]
+
+
+def test_pareto_class_keeps_ties_together_and_the_top_in_a() -> None:
+    equal = ref.customer_tiers(purchases([25] * 50), AS_OF)
+    assert set(equal["pareto_class"]) == {"A"}
+    dominant = by_customer(ref.customer_tiers(purchases([999_900, 50, 50]), AS_OF))
+    assert [dominant[c]["pareto_class"] for c in ("C0000", "C0001", "C0002")] == ["A", "C", "C"]
 
 
 def test_zero_positive_total_gives_share_one() -> None:
@@ -784,7 +799,7 @@ def test_zero_positive_total_gives_share_one() -> None:
     )
     tiers = ref.customer_tiers(clean, AS_OF)
     assert tiers["cumulative_revenue_share"].tolist() == [1.0, 1.0]
-    assert tiers["pareto_class"].tolist() == ["C", "C"]
+    assert tiers["pareto_class"].tolist() == ["A", "A"]
 
 
 def test_profit_basis() -> None:
@@ -858,9 +873,9 @@ def test_custom_cut_points() -> None:
         pareto_cuts=(0.5, 0.9),
     )
     assert "".join(tiers["pyramid_tier"]) == "ABBCCCDDDD"
-    # Running totals 10,19,27,34,40,45,49,52,54,55 of 55.
-    # Shares 0.18 0.35 0.49 | 0.62 0.73 0.82 0.89 | 0.95 0.98 1.
-    assert "".join(tiers["pareto_class"]) == "AAABBBBCCC"
+    # Held by those above: 0,10,19,27,34,40,45,49,52,54 of 55.
+    # Shares 0 0.18 0.35 0.49 | 0.62 0.73 0.82 0.89 | 0.95 0.98.
+    assert "".join(tiers["pareto_class"]) == "AAAABBBBCC"
 
 
 def test_empty_universe() -> None:

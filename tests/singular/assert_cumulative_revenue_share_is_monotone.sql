@@ -1,6 +1,7 @@
 -- The cumulative revenue share never decreases down the ranking (value descending, customer_id
--- ascending), and the last customer's share is exactly 1. Returns each customer whose share is
--- below the one before it, and the last customer when it does not end at 1.
+-- ascending in byte order, as the share is computed), and the last customer's share is exactly 1.
+-- Returns each customer whose share is below the one before it, and the last customer when it
+-- does not end at 1.
 with
 
 customer_shares as (
@@ -8,10 +9,10 @@ customer_shares as (
         customer_id,
         cumulative_revenue_share,
         lag(cumulative_revenue_share) over (
-            order by revenue_rank asc, customer_id asc
+            order by revenue_rank asc, {{ tiering.binary_text('customer_id') }} asc
         ) as previous_share,
         row_number() over (
-            order by revenue_rank desc, customer_id desc
+            order by revenue_rank desc, {{ tiering.binary_text('customer_id') }} desc
         ) as position_from_end
     from {{ ref('customer_tiers') }}
 )

@@ -1,18 +1,17 @@
--- Nothing is lost: every raw row is either clean (stg_transactions) or rejected with a reason
--- (stg_transactions_rejected), and the parsed amounts of both add up to those of the raw rows.
--- A failing row means rows were dropped or duplicated between the raw input and staging.
+-- Nothing is lost: every raw input row is either clean (stg_transactions) or rejected with a reason
+-- (stg_transactions_rejected), exactly once, and the amounts that parse add up to those of the raw
+-- input. A failing row means staging dropped or duplicated rows of the input.
+{%- set decimal_separator = tiering.setting('decimal_separator') %}
+{%- set thousands_separator = tiering.setting('thousands_separator') %}
+
 with
 
 raw_rows as (
-    select count(*) as row_count
-    from {{ source('tiering', 'raw_transactions') }}
-),
-
-parsed_rows as (
     select
         count(*) as row_count,
-        coalesce(sum(amount), 0) as amount
-    from {{ ref('base_transactions') }}
+        coalesce(sum({{ tiering.parse_decimal('trim(amount)', decimal_separator, thousands_separator) }}), 0)
+            as amount
+    from {{ source('tiering', 'raw_transactions') }}
 ),
 
 clean_rows as (
@@ -32,13 +31,11 @@ rejected_rows as (
 compared as (
     select
         raw_rows.row_count as raw_row_count,
-        parsed_rows.row_count as parsed_row_count,
         clean_rows.row_count as clean_row_count,
         rejected_rows.row_count as rejected_row_count,
-        parsed_rows.amount as parsed_amount,
+        raw_rows.amount as raw_amount,
         clean_rows.amount + rejected_rows.amount as clean_and_rejected_amount
     from raw_rows
-    cross join parsed_rows
     cross join clean_rows
     cross join rejected_rows
 )
@@ -47,5 +44,4 @@ select *
 from compared
 where
     raw_row_count != clean_row_count + rejected_row_count
-    or parsed_row_count != raw_row_count
-    or parsed_amount != clean_and_rejected_amount
+    or raw_amount != clean_and_rejected_amount

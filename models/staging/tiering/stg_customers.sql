@@ -2,10 +2,17 @@
     text: name and phone are dropped, email is kept only as a hash for matching. -#}
 with
 
-source as (
+raw_customers as (
     select
-        {{ tiering.source_columns(source('tiering', 'raw_customers'), 'raw_customers') }}
-    from {{ source('tiering', 'raw_customers') }}
+        customer_id,
+        customer_type,
+        industry,
+        company_size,
+        ownership,
+        region,
+        signup_date,
+        email
+    from {{ ref('base_tiering__raw_customers') }}
 ),
 
 typed as (
@@ -16,10 +23,10 @@ typed as (
         nullif(lower(trim(company_size)), '') as company_size,
         nullif(lower(trim(ownership)), '') as ownership,
         nullif(trim(region), '') as region,
-        {{ tiering.parse_date('trim(signup_date)') }} as signup_date,
+        {{ tiering.parse_date('trim(signup_date)', tiering.setting('date_formats')) }} as signup_date,
         {{ dbt.hash('lower(trim(email))') }} as email_hash,
         nullif(trim(email), '') is not null as has_email
-    from source
+    from raw_customers
 ),
 
 ranked as (
@@ -27,7 +34,14 @@ ranked as (
         *,
         row_number() over (
             partition by customer_id
-            order by signup_date asc nulls last, customer_type asc nulls last, region asc nulls last
+            order by
+                signup_date asc nulls last,
+                {{ tiering.binary_text('customer_type') }} asc nulls last,
+                {{ tiering.binary_text('industry') }} asc nulls last,
+                {{ tiering.binary_text('company_size') }} asc nulls last,
+                {{ tiering.binary_text('ownership') }} asc nulls last,
+                {{ tiering.binary_text('region') }} asc nulls last,
+                {{ tiering.binary_text('email_hash') }} asc nulls last
         ) as copy_number
     from typed
     where customer_id is not null

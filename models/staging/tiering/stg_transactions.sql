@@ -2,7 +2,9 @@ with
 
 clean_transactions as (
     select
+        line_key,
         transaction_id,
+        line_id,
         customer_id,
         transaction_date,
         amount,

@@ -1,19 +1,45 @@
-{#- Every raw transaction row, typed, with the one reason it is rejected for (null when clean).
-    The rules and their order are in _staging__models.yml and the seed reject_reasons. -#}
-{%- set earliest_valid_date = tiering.date_literal(
-    tiering.setting('earliest_valid_date'), 'earliest_valid_date') %}
+{#- Every raw transaction row (or order line), typed, with the one reason it is rejected for (null
+    when clean). The rules and their order are in _base__models.yml and the seed reject_reasons.
+    A table, since every test of staging reads it; its post-hook stops the run when the input
+    holds nothing useful, before any mart is replaced. -#}
+{{ config(materialized='table', post_hook="{{ tiering.assert_usable_input(this) }}") }}
+{%- set earliest_valid_date = tiering.setting('earliest_valid_date') %}
+{%- set earliest_valid_date_sql = tiering.date_literal(earliest_valid_date, 'earliest_valid_date')
+    if earliest_valid_date is not none else 'cast(null as date)' %}
 {%- set run_date = tiering.date_literal(run_started_at.strftime('%Y-%m-%d'), 'run date') %}
+{%- set date_formats = tiering.setting('date_formats') %}
+{%- set decimal_separator = tiering.setting('decimal_separator') %}
+{%- set thousands_separator = tiering.setting('thousands_separator') %}
+{%- set is_line_grain = tiering.setting('transaction_grain') == 'line' %}
+{%- set line_key_sql = dbt.concat(['transaction_id', "'/'", 'coalesce(line_id, row_fingerprint)'])
+    if is_line_grain else 'transaction_id' %}
+{%- set duplicate_reason = 'duplicate_line' if is_line_grain else 'duplicate_transaction_id' %}
+{%- set value_columns = [
+    'transaction_id', 'line_id', 'customer_id', 'transaction_date_text', 'amount_text', 'cost_text',
+    'quantity_text', 'channel', 'product_category', 'status'] %}
 with
 
-source as (
+raw_transactions as (
     select
-        {{ tiering.source_columns(source('tiering', 'raw_transactions'), 'raw_transactions') }}
-    from {{ source('tiering', 'raw_transactions') }}
+        raw_row_number,
+        transaction_id,
+        line_id,
+        customer_id,
+        transaction_date,
+        amount,
+        cost,
+        quantity,
+        channel,
+        product_category,
+        status
+    from {{ ref('base_tiering__raw_transactions') }}
 ),
 
 trimmed as (
     select
+        raw_row_number,
         nullif(trim(transaction_id), '') as transaction_id,
+        nullif(trim(line_id), '') as line_id,
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(transaction_date), '') as transaction_date_text,
         nullif(trim(amount), '') as amount_text,
@@ -22,12 +48,29 @@ trimmed as (
         nullif(trim(channel), '') as channel,
         nullif(trim(product_category), '') as product_category,
         nullif(lower(trim(status)), '') as status
-    from source
+    from raw_transactions
 ),
 
-typed as (
+-- Exact copies of a row have the same fingerprint: every value, length-prefixed so that no two
+-- different rows can concatenate to the same text.
+fingerprinted as (
     select
-        transaction_id,
+        *,
+        {{ dbt.hash(dbt.concat(tiering.length_prefixed(value_columns))) }} as row_fingerprint,
+        count(transaction_id) over () = 0 as has_no_transaction_ids
+    from trimmed
+),
+
+-- An input without transaction ids (no such column, or every value empty) gets a surrogate per
+-- row: its fingerprint. Exact duplicate rows then share an id and are caught as duplicates.
+identified as (
+    select
+        raw_row_number,
+        case
+            when has_no_transaction_ids then {{ dbt.concat(["'row-'", 'row_fingerprint']) }}
+            else transaction_id
+        end as transaction_id,
+        line_id,
         customer_id,
         transaction_date_text,
         amount_text,
@@ -36,11 +79,18 @@ typed as (
         channel,
         product_category,
         status,
-        {{ tiering.parse_date('transaction_date_text') }} as transaction_date,
-        {{ tiering.parse_decimal('amount_text') }} as amount,
-        {{ tiering.parse_decimal('cost_text') }} as cost,
-        {{ tiering.parse_decimal('quantity_text') }} as quantity
-    from trimmed
+        row_fingerprint
+    from fingerprinted
+),
+
+typed as (
+    select
+        *,
+        {{ tiering.parse_date('transaction_date_text', date_formats) }} as transaction_date,
+        {{ tiering.parse_decimal('amount_text', decimal_separator, thousands_separator) }} as amount,
+        {{ tiering.parse_decimal('cost_text', decimal_separator, thousands_separator) }} as cost,
+        {{ tiering.parse_decimal('quantity_text', decimal_separator, thousands_separator) }} as quantity
+    from identified
 ),
 
 flagged as (
@@ -51,7 +101,7 @@ flagged as (
             when customer_id is null then 'missing_customer_id'
             when transaction_date_text is null then 'missing_transaction_date'
             when transaction_date is null then 'unparseable_transaction_date'
-            when transaction_date < {{ earliest_valid_date }} then 'transaction_date_too_early'
+            when transaction_date < {{ earliest_valid_date_sql }} then 'transaction_date_too_early'
             when transaction_date > {{ run_date }} then 'transaction_date_in_future'
             when amount_text is null then 'missing_amount'
             when amount is null then 'non_numeric_amount'
@@ -60,40 +110,35 @@ flagged as (
     from typed
 ),
 
-numbered as (
+-- The key a second copy is a duplicate of: the transaction id, or under the order-line grain the
+-- transaction id and the line (its line_id, else its values: only exact copies are duplicates).
+keyed as (
     select
         *,
-        row_number() over (
-            order by
-                transaction_id asc nulls last,
-                transaction_date asc nulls last,
-                amount asc nulls last,
-                customer_id asc nulls last,
-                cost_text asc nulls last,
-                quantity_text asc nulls last,
-                channel asc nulls last,
-                product_category asc nulls last,
-                status asc nulls last,
-                transaction_date_text asc nulls last,
-                amount_text asc nulls last
-        ) as raw_row_number
+        {{ line_key_sql }} as line_key
     from flagged
 ),
 
-ranked_within_transaction_id as (
+ranked_within_line_key as (
     select
         *,
         row_number() over (
-            partition by transaction_id, row_reject_reason is null
-            order by raw_row_number asc
+            partition by line_key, row_reject_reason is null
+            order by
+                transaction_date asc nulls last,
+                amount asc nulls last,
+                {{ tiering.binary_text('customer_id') }} asc nulls last,
+                raw_row_number asc
         ) as copy_number
-    from numbered
+    from keyed
 ),
 
 final as (
     select
         raw_row_number,
         transaction_id,
+        line_id,
+        line_key,
         customer_id,
         transaction_date,
         amount,
@@ -107,9 +152,9 @@ final as (
         cost_text,
         coalesce(
             row_reject_reason,
-            case when copy_number > 1 then 'duplicate_transaction_id' end
+            case when copy_number > 1 then '{{ duplicate_reason }}' end
         ) as reject_reason
-    from ranked_within_transaction_id
+    from ranked_within_line_key
 )
 
 select * from final

@@ -1,0 +1,67 @@
+{#- Post-hook of base_transactions: logs what the input held (rows read, clean, rejected by
+    reason), and stops the run - before any mart is replaced - when nothing useful can come of it:
+    an input without rows, an input whose every row was rejected (naming the top reasons and the
+    var that fixes each), or or no purchase on or before the as-of date. -#}
+{% macro assert_usable_input(relation) %}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set as_of_date = tiering.setting('as_of_date') -%}
+    {%- set on_or_before_as_of = 'transaction_date <= ' ~ tiering.date_literal(as_of_date, 'as_of_date')
+        if as_of_date is not none else '1 = 1' -%}
+    {%- set counts = run_query(
+        "select reject_reason, count(*) as row_count,"
+        ~ " sum(case when reject_reason is null and amount > 0 and " ~ on_or_before_as_of
+        ~ " then 1 else 0 end) as usable_rows"
+        ~ " from " ~ relation ~ " group by reject_reason") -%}
+    {%- set rows_read = counts.columns[1].values() | map('int') | sum -%}
+    {%- set usable_rows = counts.columns[2].values() | map('int') | sum -%}
+    {%- set rejected = [] -%}
+    {%- for row in counts.rows | sort(attribute='row_count', reverse=true) if row[0] is not none -%}
+        {%- do rejected.append(row) -%}
+    {%- endfor -%}
+    {%- set rejected_rows = rejected | map(attribute='row_count') | map('int') | sum -%}
+    {%- set fixes = tiering.reject_reason_fixes() -%}
+    {%- set reasons = [] -%}
+    {%- for row in rejected[:3] -%}
+        {%- do reasons.append(row[0] ~ ' ' ~ '{:,}'.format(row[1]) ~ ' (' ~ fixes.get(row[0], 'see the seed reject_reasons') ~ ')') -%}
+    {%- endfor -%}
+    {%- set summary = '{:,}'.format(rows_read) ~ ' rows read, ' ~ '{:,}'.format(rows_read - rejected_rows)
+        ~ ' clean, ' ~ '{:,}'.format(rejected_rows) ~ ' rejected'
+        ~ (' (' ~ '%.1f' | format(100.0 * (rejected_rows | float) / (rows_read | float)) ~ ' %)' if rows_read else '') -%}
+    {%- do log('Transactions input: ' ~ summary ~ (': ' ~ reasons | join('; ') if reasons else '') ~ '.', info=true) -%}
+    {%- if rows_read == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "The transactions input has no rows (a file with a header only?). Nothing was published: "
+            ~ "check the export, or the var transactions_path (raw_schema on other engines).") }}
+    {%- elif rejected_rows == rows_read -%}
+        {{ exceptions.raise_compiler_error(
+            "No clean transaction: " ~ summary ~ ", every row. Top reasons: " ~ reasons | join('; ')
+            ~ ". Nothing was published; the marts are unchanged.") }}
+    {%- elif usable_rows == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "No purchase (a clean transaction with a positive amount) "
+            ~ ("on or before the var as_of_date=" ~ as_of_date if as_of_date is not none else "in the input")
+            ~ ": there is no customer to tier. Set as_of_date to a day within the data (or remove it "
+            ~ "to use the latest transaction date), or check the sign of the amounts. Nothing was "
+            ~ "published; the marts are unchanged.") }}
+    {%- endif -%}
+    {{- return('') -}}
+{% endmacro %}
+
+{#- What a user changes when many rows are rejected for a reason: the var or the export. -#}
+{% macro reject_reason_fixes() %}
+    {{- return({
+        'missing_transaction_id': 'fill transaction_id, or leave the whole column empty to get surrogate ids',
+        'missing_customer_id': 'every row needs a customer_id',
+        'missing_transaction_date': 'every row needs a transaction_date',
+        'unparseable_transaction_date': 'set the var date_formats to the way the file writes dates, e.g. [YYYYMMDD]',
+        'transaction_date_too_early': 'set the var earliest_valid_date before your oldest transaction, or null',
+        'transaction_date_in_future': "fix the dates, or the machine's clock",
+        'missing_amount': 'every row needs an amount',
+        'non_numeric_amount': "set the vars decimal_separator and thousands_separator, e.g. ',' and '.'",
+        'cancelled': 'cancelled transactions never count; nothing to fix',
+        'duplicate_transaction_id': 'for order lines sharing a transaction_id set the var transaction_grain: line',
+        'duplicate_line': 'give each line a line_id, or remove the copies',
+    }) -}}
+{% endmacro %}
