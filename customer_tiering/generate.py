@@ -24,8 +24,8 @@ Determinism and scale
 Dirty rows (``dirty_share`` of all transaction rows, rounded) never touch the
 first purchase of a customer, so every customer with transactions keeps at
 least one clean purchase. Their count per reject reason is returned in
-``GeneratedFiles.reject_counts``; it is exact for ``earliest_valid_date =
-2000-01-01`` and any run date before 2099.
+``GeneratedFiles.reject_counts``; it is exact for any ``earliest_valid_date`` from
+1900-01-01 (the default) to 2000-01-01 and any run date before 2099.
 """
 
 from __future__ import annotations

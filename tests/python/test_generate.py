@@ -27,7 +27,7 @@ SMALL = gen.GeneratorParams(
 )
 DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T].*)?$")
 NUMBER_PATTERN = r"^[+-]?([0-9]{1,18}([.][0-9]*)?|[.][0-9]+)$"
-EARLIEST_VALID = date(2000, 1, 1)
+EARLIEST_VALID = date(1900, 1, 1)  # the default var earliest_valid_date
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
