@@ -864,13 +864,14 @@ def _fresh_database(path: Path) -> dict[str, str]:
 
 
 def _run_dbt_contender(workspace: Workspace, contender: str) -> tuple[float, int, Path | None]:
-    """`dbt build` or `dbt run` into a fresh DuckDB file, after an untimed `dbt parse` (build) or
+    """`dbt build` or `dbt run` into a fresh DuckDB file, after an untimed `dbt ls` (build) or
     `dbt seed` (run: a fresh file holds no seed) with the same vars and target folder, so that
-    the timed command finds the project parsed, as a scheduled run does."""
+    the timed command finds the project parsed, as a scheduled run does. (`dbt parse` fails on
+    this project's unit test fixtures written in SQL with Jinja; `ls` parses like `build`.)"""
     command = contender.split()[1]
     database = workspace.path(contender, ".duckdb")
     env = _fresh_database(database)
-    run_dbt(_dbt_args(workspace, "seed" if command == "run" else "parse", contender), env=env)
+    run_dbt(_dbt_args(workspace, "seed" if command == "run" else "ls", contender), env=env)
 
     def dbt_command() -> Path:
         run_dbt(_dbt_args(workspace, command, contender), env=env)

@@ -1,3 +1,7 @@
+{#- A table: the RFM scores, the pyramid and the tests of all three read it, so the one
+    aggregation over every transaction runs once per build instead of once per reader. -#}
+{{ config(materialized='table') }}
+
 with
 
 transaction_lines as (
