@@ -29,7 +29,11 @@ to_utf8 = $(if $(and $(strip $(ENCODING)),$(strip $(1))),$(BIN)/python -m custom
 INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(call input_file,$(TRANSACTIONS))')$(if $(strip $(CUSTOMERS)),$(comma) customers_path: '$(call input_file,$(CUSTOMERS))')
 DBT_VARS := {$(INPUT_VARS)$(if $(and $(strip $(INPUT_VARS)),$(strip $(VARS))),$(comma) )$(strip $(VARS))}
 
-.PHONY: help venv demo-data build test lint fix test-python docs clean
+# make bench SIZES=1000000,10000000,100000000 (transaction counts); not part of make test.
+SIZES ?= 1000000,10000000
+BENCH_DIR ?= /tmp/bench-tiering
+
+.PHONY: help venv demo-data build test lint fix test-python docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +73,9 @@ test-python: venv ## pytest: dbt builds on fixtures, independent checks, engines
 
 docs: venv demo-data ## Generate the dbt docs site (target/)
 	$(BIN)/dbt docs generate
+
+bench: venv ## Benchmark dbt build/run against the raw-SQL floor and pandas (SIZES=1000000,10000000)
+	$(BIN)/python -m customer_tiering.bench --sizes $(SIZES) --work-dir $(BENCH_DIR)
 
 clean: ## Remove generated files (keeps the virtual environment)
 	rm -rf target logs data tiering.duckdb

@@ -4,8 +4,9 @@
 ``--work-dir``) the Parquet input of each size with ``customer_tiering.generate`` and then, in one
 run and alternating the contenders, measures
 
-* ``dbt build`` and ``dbt run`` of this project on DuckDB (a fresh DuckDB file per run; ``dbt
-  run`` after an untimed ``dbt seed``, since a fresh file holds no seed);
+* ``dbt build`` and ``dbt run`` of this project on DuckDB (a fresh DuckDB file per run, the
+  project parsed beforehand by an untimed ``dbt ls``, or for ``dbt run`` an untimed ``dbt seed``
+  since a fresh file holds no seed);
 * ``floor``: one hand-written DuckDB query (``FLOOR_SQL``) over the same raw Parquet file;
 * ``pandas``: the same computation in vectorised pandas (``pandas_tiers``).
 
@@ -40,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -142,10 +143,15 @@ typed as (
     cross join id_presence
 ),
 
--- Every reject rule failed (the reason a row is rejected for does not matter here), then the
--- first copy of each transaction id: earliest date, lowest amount, customer id, file position.
-clean as (
+-- The rows that fail every reject rule (which reason rejects a row does not matter here).
+candidates as (
     select
+        raw_row_number,
+        transaction_id,
+        case when has_no_ids then row(
+            customer_id, date_text, amount_text, cost_text, quantity_text, channel,
+            product_category, status
+        ) end as copy_key,
         customer_id,
         transaction_date,
         amount,
@@ -156,13 +162,18 @@ clean as (
         and transaction_date between date '1900-01-01' and $run_date
         and amount is not null
         and status is distinct from 'cancelled'
+),
+
+-- The first copy of each transaction id: earliest date, lowest amount, customer id, position.
+clean as (
+    select
+        customer_id,
+        transaction_date,
+        amount,
+        cost
+    from candidates
     qualify row_number() over (
-        partition by
-            transaction_id,
-            case when has_no_ids then row(
-                customer_id, date_text, amount_text, cost_text, quantity_text, channel,
-                product_category, status
-            ) end
+        partition by transaction_id, copy_key
         order by transaction_date, amount, customer_id, raw_row_number
     ) = 1
 ),
@@ -371,23 +382,12 @@ FLOOR_CHILD = "import sys, duckdb; duckdb.connect().execute(open(sys.argv[1]).re
 
 IntArray = npt.NDArray[np.int64]
 MICROS = 1_000_000
-_MAX_WHOLE_DIGITS = 12  # micro-units of 12 integer digits still fit an int64 sum
+_MAX_WHOLE_DIGITS = 12  # an amount of 12 integer digits in micro-units still fits an int64
+_MAX_MICROS_SUM = 2**63 - 1
 _DATE_PATTERN = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[ T].*)?"
-_DATE_PARTS = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 _NUMBER_PATTERN = r"[+-]?(?:[0-9]{1,18}(?:[.][0-9]*)?|[.][0-9]+)"
-_NUMBER_PARTS = r"^([+-]?)([0-9]*)(?:[.]([0-9]*))?$"
-_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_TRANSACTION_TEXT = (
-    "transaction_id",
-    "customer_id",
-    "transaction_date",
-    "amount",
-    "cost",
-    "quantity",
-    "channel",
-    "product_category",
-    "status",
-)
+_RULE_COLUMNS = ("transaction_id", "customer_id", "transaction_date", "amount", "cost", "status")
+_COPY_COLUMNS = ("quantity", "channel", "product_category")  # only tell exact copies apart
 _CUSTOMER_TEXT = (
     "customer_id",
     "customer_type",
@@ -398,7 +398,7 @@ _CUSTOMER_TEXT = (
     "signup_date",
 )
 _LOWERED = ("status", "customer_type", "company_size", "ownership")
-_CUSTOMER_ORDER = ("signup_key", "customer_type", "industry", "company_size", "ownership", "region")
+_CUSTOMER_ORDER = ("signup_day", "customer_type", "industry", "company_size", "ownership", "region")
 
 
 def _read_text(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -417,63 +417,55 @@ def _matches(text: pd.Series, pattern: str) -> pd.Series:
     return text.str.fullmatch(pattern).fillna(False).astype(bool)
 
 
-def date_keys(text: pd.Series) -> pd.Series:
-    """YYYYMMDD integers of texts written YYYY-MM-DD (a time after it ignored) that name a real
-    day of a year from 1; missing otherwise."""
-    parts = text[_matches(text, _DATE_PATTERN)].str.extract(_DATE_PARTS).astype("int64")
-    year, month, day = parts[0], parts[1], parts[2]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _DAYS_IN_MONTH[month.clip(1, 12) - 1] + (leap & (month == 2))
-    real = (year >= 1) & month.between(1, 12) & (day >= 1) & (day <= month_days)
-    keys = (year * 10_000 + month * 100 + day)[real]
-    return keys.astype("Int64").reindex(text.index)
-
-
-def _date_key(day: date) -> int:
-    return day.year * 10_000 + day.month * 100 + day.day
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Days of texts written YYYY-MM-DD (1 or 2 digit month and day, a time after it ignored)
+    that name a real day of a year from 1; NaT otherwise."""
+    day_text = text.where(_matches(text, _DATE_PATTERN)).str.replace(r"[ T].*$", "", regex=True)
+    days = pd.to_datetime(day_text, format="%Y-%m-%d", errors="coerce")
+    return days.where(days.dt.year >= 1)
 
 
 def micros(text: pd.Series) -> pd.Series:
     """Numbers (sign, up to 18 integer digits, '.' decimals) as int64 micro-units rounded half
     away from zero like numeric(28, 6); missing when the text is no such number."""
-    parts = text[_matches(text, _NUMBER_PATTERN)].str.extract(_NUMBER_PARTS)
-    whole, fraction = parts[1], parts[2].fillna("")
+    number = text[_matches(text, _NUMBER_PATTERN)]
+    unsigned = number.str.lstrip("+-")
+    whole = unsigned.str.replace(r"[.].*$", "", regex=True)
     if (whole.str.len() > _MAX_WHOLE_DIGITS).any():
         raise ValueError(f"an amount has more than {_MAX_WHOLE_DIGITS} integer digits")
-    whole = whole.where(whole != "", "0").astype("int64")
+    fraction = unsigned.str.replace(r"^[0-9]*[.]?", "", regex=True)
     seven = fraction.str.pad(7, side="right", fillchar="0").str.slice(0, 7).astype("int64")
-    magnitude = whole * MICROS + seven // 10 + (seven % 10 >= 5)
-    signed = magnitude.where(parts[0] != "-", -magnitude)
+    magnitude = whole.where(whole != "", "0").astype("int64") * MICROS
+    magnitude += seven // 10 + (seven % 10 >= 5)
+    signed = magnitude.where(~number.str.startswith("-"), -magnitude)
     return signed.astype("Int64").reindex(text.index)
 
 
 def _clean_transactions(raw: pd.DataFrame, run_date: date) -> pd.DataFrame:
     """The clean rows (every reject rule failed, first copy of each transaction id) with
     customer_id, day (datetime64), amount and cost (micro-units, cost nullable)."""
-    keys = date_keys(raw["transaction_date"])
     raw = raw.assign(
-        date_key=keys, amount_micros=micros(raw["amount"]), cost_micros=micros(raw["cost"])
+        day=parse_dates(raw["transaction_date"]),
+        amount_micros=micros(raw["amount"]),
+        cost_micros=micros(raw["cost"]),
     )
     has_no_ids = bool(raw["transaction_id"].isna().all())
     passes = (
         (raw["transaction_id"].notna() | has_no_ids)
         & raw["customer_id"].notna()
-        & keys.between(_date_key(EARLIEST_VALID_DATE), _date_key(run_date))
-        .fillna(False)
-        .astype(bool)
+        & raw["day"].between(pd.Timestamp(EARLIEST_VALID_DATE), pd.Timestamp(run_date))
         & raw["amount_micros"].notna()
-        & (raw["status"] != "cancelled").fillna(True).astype(bool)
+        & (raw["status"] != "cancelled")
     )
     candidates = raw[passes]
     clean = candidates[~_later_copies(candidates, has_no_ids)]
-    key = clean["date_key"].astype("int64")
-    day = pd.to_datetime(
-        pd.DataFrame({"year": key // 10_000, "month": key // 100 % 100, "day": key % 100})
-    )
+    magnitudes = clean[["amount_micros", "cost_micros"]].astype("float64").abs().sum().sum()
+    if magnitudes >= _MAX_MICROS_SUM:
+        raise ValueError("the amounts add up to more than int64 micro-units can hold")
     return pd.DataFrame(
         {
             "customer_id": clean["customer_id"],
-            "day": day,
+            "day": clean["day"],
             "amount": clean["amount_micros"].astype("int64"),
             "cost": clean["cost_micros"],
         }
@@ -484,10 +476,10 @@ def _later_copies(candidates: pd.DataFrame, has_no_ids: bool) -> pd.Series:
     """True for every copy of a transaction id but the first (earliest date, lowest amount,
     customer id, file position); without ids, for every exact copy of a row but the first."""
     if has_no_ids:
-        return candidates.duplicated(subset=list(_TRANSACTION_TEXT), keep="first")
+        return candidates.duplicated(subset=[*_RULE_COLUMNS, *_COPY_COLUMNS], keep="first")
     repeated = candidates[candidates["transaction_id"].duplicated(keep=False)]
     ordered = repeated.sort_values(
-        ["transaction_id", "date_key", "amount_micros", "customer_id"], kind="stable"
+        ["transaction_id", "day", "amount_micros", "customer_id"], kind="stable"
     )
     later = ordered["transaction_id"].duplicated(keep="first")
     return later.reindex(candidates.index, fill_value=False)
@@ -586,7 +578,7 @@ def _customer_attributes(path: Path) -> pd.DataFrame:
     """customer_type and region of the first row of each customer id (by signup date, then the
     values, missing last)."""
     rows = _read_text(path, _CUSTOMER_TEXT)
-    rows["signup_key"] = date_keys(rows["signup_date"])
+    rows["signup_day"] = parse_dates(rows["signup_date"])
     rows = rows[rows["customer_id"].notna()].sort_values(
         ["customer_id", *_CUSTOMER_ORDER], na_position="last", kind="stable"
     )
@@ -599,9 +591,18 @@ def _segments() -> pd.DataFrame:
     return pd.read_csv(SEGMENT_SEED, dtype=str, usecols=["rfm_cell", "rfm_segment"])
 
 
+def _read_transactions(path: Path) -> pd.DataFrame:
+    """The text columns the rules read; those that only tell exact copies apart are read only
+    when the file has no transaction id at all."""
+    raw = _read_text(path, _RULE_COLUMNS)
+    if raw["transaction_id"].notna().any():
+        return raw
+    return raw.join(_read_text(path, _COPY_COLUMNS))
+
+
 def pandas_tiers(inputs: Inputs, run_date: date) -> pa.Table:
     """customer_tiers computed with pandas, as an Arrow table."""
-    clean = _clean_transactions(_read_text(inputs.transactions, _TRANSACTION_TEXT), run_date)
+    clean = _clean_transactions(_read_transactions(inputs.transactions), run_date)
     metrics = _customer_metrics(clean)
     tiers = pd.concat([metrics, _scores(metrics), _pyramid(metrics)], axis="columns")
     tiers = tiers.merge(_customer_attributes(inputs.customers), on="customer_id", how="left")
@@ -802,6 +803,16 @@ class PeakMemory:
 
 
 @dataclass(frozen=True)
+class Timed:
+    """Wall seconds and peak tree memory of a command, and the customer_tiers it produced."""
+
+    seconds: float
+    peak_bytes: int
+    output: Path
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Measurement:
     """One run of one contender."""
 
@@ -812,15 +823,16 @@ class Measurement:
     peak_bytes: int
     output: Path | None
     error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-def measure(command: Callable[[], Path | None]) -> tuple[float, int, Path | None]:
-    """Wall seconds, peak tree memory and the result of running `command`."""
+def measure(command: Callable[[], Path]) -> Timed:
+    """Run `command` (which returns its output), timed and with its children's peak memory."""
     with PeakMemory() as memory:
         started = time.perf_counter()
         output = command()
         seconds = time.perf_counter() - started
-    return seconds, memory.peak_bytes, output
+    return Timed(seconds, memory.peak_bytes, output)
 
 
 # ------------------------------------------------------------------------------- contenders
@@ -863,7 +875,7 @@ def _fresh_database(path: Path) -> dict[str, str]:
     return {"TIERING_TARGET": "duckdb", "TIERING_DUCKDB_PATH": str(path)}
 
 
-def _run_dbt_contender(workspace: Workspace, contender: str) -> tuple[float, int, Path | None]:
+def _run_dbt_contender(workspace: Workspace, contender: str) -> Timed:
     """`dbt build` or `dbt run` into a fresh DuckDB file, after an untimed `dbt ls` (build) or
     `dbt seed` (run: a fresh file holds no seed) with the same vars and target folder, so that
     the timed command finds the project parsed, as a scheduled run does. (`dbt parse` fails on
@@ -877,7 +889,21 @@ def _run_dbt_contender(workspace: Workspace, contender: str) -> tuple[float, int
         run_dbt(_dbt_args(workspace, command, contender), env=env)
         return database
 
-    return measure(dbt_command)
+    timed = measure(dbt_command)
+    results = workspace.path(contender, "") / "target" / "run_results.json"
+    return replace(timed, details=dbt_details(results))
+
+
+def dbt_details(run_results: Path, slowest: int = 5) -> dict[str, Any]:
+    """dbt's own elapsed time (the rest of the wall time is start-up, parse, manifest) and the
+    slowest nodes, from its run_results.json."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))
+    nodes = sorted(results["results"], key=lambda node: -node["execution_time"])
+    return {
+        "dbt_elapsed_seconds": results["elapsed_time"],
+        "nodes": len(nodes),
+        "slowest_nodes": [[node["unique_id"], node["execution_time"]] for node in nodes[:slowest]],
+    }
 
 
 def _child_command(workspace: Workspace, contender: str, output: Path) -> list[str]:
@@ -896,15 +922,19 @@ def _child_command(workspace: Workspace, contender: str, output: Path) -> list[s
     ]
 
 
-def _run_child_contender(workspace: Workspace, contender: str) -> tuple[float, int, Path | None]:
+def _run_child_contender(workspace: Workspace, contender: str) -> Timed:
     """The floor or the pandas contender in a child Python process writing Parquet."""
     output = workspace.path(contender, ".parquet")
     output.unlink(missing_ok=True)
     command = _child_command(workspace, contender, output)
 
+    # In the workspace, where DuckDB may spill to disk; the project importable from there.
+    paths = [str(PROJECT_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
     def child() -> Path:
         completed = subprocess.run(
-            command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+            command, cwd=workspace.root, env=env, capture_output=True, text=True, check=False
         )
         if completed.returncode != 0:
             raise RuntimeError(f"{contender} failed:\n{completed.stderr[-3000:]}")
@@ -917,12 +947,14 @@ def run_contender(workspace: Workspace, contender: str, size: int, repeat: int) 
     """One timed run of `contender`; a failure is recorded, not raised."""
     try:
         if contender.startswith("dbt "):
-            seconds, peak, output = _run_dbt_contender(workspace, contender)
+            timed = _run_dbt_contender(workspace, contender)
         else:
-            seconds, peak, output = _run_child_contender(workspace, contender)
+            timed = _run_child_contender(workspace, contender)
     except (DbtError, RuntimeError, OSError) as error:
         return Measurement(size, contender, repeat, math.nan, 0, None, str(error)[-2000:])
-    return Measurement(size, contender, repeat, seconds, peak, output)
+    return Measurement(
+        size, contender, repeat, timed.seconds, timed.peak_bytes, timed.output, None, timed.details
+    )
 
 
 def contender_order(repeat: int) -> list[str]:
@@ -934,22 +966,12 @@ def contender_order(repeat: int) -> list[str]:
 # ------------------------------------------------------------------------------------ inputs
 
 
-def generate_command(size: int, out_dir: Path) -> list[str]:
-    """The generator command of a benchmark size: size transactions, size / 10 customers."""
+def generator_args(size: int) -> list[str]:
+    """The generator's options for a benchmark size: size transactions, size / 10 customers."""
+    customers = max(size // 10, 1)
     return [
-        sys.executable,
-        "-m",
-        "customer_tiering.generate",
-        "--out",
-        str(out_dir),
-        "--format",
-        "parquet",
-        "--customers",
-        str(max(size // 10, 1)),
-        "--transactions",
-        str(size),
-        "--seed",
-        str(SEED),
+        *("--format", "parquet", "--customers", str(customers)),
+        *("--transactions", str(size), "--seed", str(SEED)),
     ]
 
 
@@ -957,13 +979,13 @@ def ensure_inputs(work_dir: Path, size: int) -> Inputs:
     """The generated Parquet files of `size`, generated once and cached under `work_dir`."""
     out_dir = work_dir / "data" / f"transactions-{size}"
     marker = out_dir / "generated.json"
-    command = generate_command(size, out_dir)
-    recorded = command[3:]
-    if not marker.exists() or json.loads(marker.read_text())["args"] != recorded:
+    args = generator_args(size)
+    if not marker.exists() or json.loads(marker.read_text())["args"] != args:
         shutil.rmtree(out_dir, ignore_errors=True)
-        print(f"generating {size:,} transactions into {out_dir} ...", file=sys.stderr)
+        print(f"generating {size:,} transactions into {out_dir}", file=sys.stderr)
+        command = [sys.executable, "-m", "customer_tiering.generate", "--out", str(out_dir), *args]
         subprocess.run(command, cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
-        marker.write_text(json.dumps({"args": recorded}))
+        marker.write_text(json.dumps({"args": args}))
     return Inputs(out_dir / "transactions.parquet", out_dir / "customers.parquet")
 
 
@@ -1134,6 +1156,7 @@ def _record_repeat(
             agreement = outcome.agreements.get((run.transactions, run.contender, run.repeat))
             record = {**result_record(run, agreement, floor), "machine": host}
             record["recorded_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            record["load_average_1min"] = os.getloadavg()[0]  # > 1 here: others were running
             out.write(json.dumps(record) + "\n")
     for run in runs:
         if run.output is not None:
