@@ -11,12 +11,16 @@
 {%- set decimal_separator = tiering.setting('decimal_separator') %}
 {%- set thousands_separator = tiering.setting('thousands_separator') %}
 {%- set is_line_grain = tiering.setting('transaction_grain') == 'line' %}
-{%- set line_key_sql = dbt.concat(['transaction_id', "'/'", 'coalesce(line_id, row_fingerprint)'])
-    if is_line_grain else 'transaction_id' %}
-{%- set duplicate_reason = 'duplicate_line' if is_line_grain else 'duplicate_transaction_id' %}
 {%- set value_columns = [
     'transaction_id', 'line_id', 'customer_id', 'transaction_date_text', 'amount_text', 'cost_text',
     'quantity_text', 'channel', 'product_category', 'status'] %}
+{#- Exact copies of a row have the same fingerprint: the md5 of every value, length-prefixed so
+    that no two different rows concatenate to the same text. Written inline where it is needed
+    (a case branch, a coalesce), so that engines hash only the rows that need it. -#}
+{%- set row_fingerprint = dbt.hash(dbt.concat(tiering.length_prefixed(value_columns))) %}
+{%- set line_key_sql = dbt.concat(['transaction_id', "'/'", 'coalesce(line_id, ' ~ row_fingerprint ~ ')'])
+    if is_line_grain else 'transaction_id' %}
+{%- set duplicate_reason = 'duplicate_line' if is_line_grain else 'duplicate_transaction_id' %}
 with
 
 raw_transactions as (
@@ -51,12 +55,9 @@ trimmed as (
     from raw_transactions
 ),
 
--- Exact copies of a row have the same fingerprint: every value, length-prefixed so that no two
--- different rows can concatenate to the same text.
-fingerprinted as (
+counted as (
     select
         *,
-        {{ dbt.hash(dbt.concat(tiering.length_prefixed(value_columns))) }} as row_fingerprint,
         count(transaction_id) over () = 0 as has_no_transaction_ids
     from trimmed
 ),
@@ -67,7 +68,7 @@ identified as (
     select
         raw_row_number,
         case
-            when has_no_transaction_ids then {{ dbt.concat(["'row-'", 'row_fingerprint']) }}
+            when has_no_transaction_ids then {{ dbt.concat(["'row-'", row_fingerprint]) }}
             else transaction_id
         end as transaction_id,
         line_id,
@@ -78,9 +79,8 @@ identified as (
         quantity_text,
         channel,
         product_category,
-        status,
-        row_fingerprint
-    from fingerprinted
+        status
+    from counted
 ),
 
 typed as (
