@@ -53,7 +53,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from customer_tiering.bench_more import NIGHTLY, POSTGRES, run_nightly, run_postgres
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtError, run_dbt
+from customer_tiering.postgres import PostgresError
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -63,6 +65,8 @@ DEFAULT_WORK_DIR = Path(tempfile.gettempdir()) / "bench-tiering"
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 FLOOR = "floor"
 CONTENDERS = ("dbt build", "dbt run", FLOOR, "pandas")
+ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, POSTGRES)
+DEFAULT_POSTGRES_MAX = 1_000_000
 SEED = 42
 
 # The project's default vars, as the floor and pandas apply them.
@@ -105,6 +109,7 @@ with
 
 raw_rows as (
     select
+        filename as source_file,
         file_row_number as raw_row_number,
         nullif(trim(transaction_id), '') as transaction_id,
         nullif(trim(customer_id), '') as customer_id,
@@ -115,13 +120,16 @@ raw_rows as (
         nullif(trim(channel), '') as channel,
         nullif(trim(product_category), '') as product_category,
         nullif(lower(trim(status)), '') as status
-    from read_parquet($transactions, file_row_number = true)
+    from read_parquet($transactions, file_row_number = true, filename = true)
 ),
 
 -- A file without any transaction id: only exact copies of a row (same values) are duplicates.
 id_presence as (
-    select count(nullif(trim(transaction_id), '')) = 0 as has_no_ids
-    from read_parquet($transactions)
+    select
+        filename as source_file,
+        count(nullif(trim(transaction_id), '')) = 0 as has_no_ids
+    from read_parquet($transactions, filename = true)
+    group by filename
 ),
 
 -- Dates YYYY-MM-DD (1 or 2 digit month and day, a time after it ignored) naming a real day;
@@ -140,12 +148,13 @@ typed as (
             then cast(cost_text as decimal(28, 6))
         end as cost
     from raw_rows
-    cross join id_presence
+    inner join id_presence on raw_rows.source_file = id_presence.source_file
 ),
 
 -- The rows that fail every reject rule (which reason rejects a row does not matter here).
 candidates as (
     select
+        source_file,
         raw_row_number,
         transaction_id,
         case when has_no_ids then row(
@@ -174,7 +183,7 @@ clean as (
     from candidates
     qualify row_number() over (
         partition by transaction_id, copy_key
-        order by transaction_date, amount, customer_id, raw_row_number
+        order by transaction_date, amount, customer_id, source_file, raw_row_number
     ) = 1
 ),
 
@@ -943,24 +952,33 @@ def _run_child_contender(workspace: Workspace, contender: str) -> Timed:
     return measure(child)
 
 
+def _run_any_contender(workspace: Workspace, contender: str) -> Timed:
+    if contender == NIGHTLY:
+        return run_nightly(workspace, measure, _run_child_contender)
+    if contender == POSTGRES:
+        return run_postgres(workspace, measure, TIER_COLUMNS, workspace.path(FLOOR, ".parquet"))
+    if contender.startswith("dbt "):
+        return _run_dbt_contender(workspace, contender)
+    return _run_child_contender(workspace, contender)
+
+
 def run_contender(workspace: Workspace, contender: str, size: int, repeat: int) -> Measurement:
     """One timed run of `contender`; a failure is recorded, not raised."""
     try:
-        if contender.startswith("dbt "):
-            timed = _run_dbt_contender(workspace, contender)
-        else:
-            timed = _run_child_contender(workspace, contender)
-    except (DbtError, RuntimeError, OSError) as error:
+        timed = _run_any_contender(workspace, contender)
+    except (DbtError, RuntimeError, OSError, PostgresError) as error:
         return Measurement(size, contender, repeat, math.nan, 0, None, str(error)[-2000:])
     return Measurement(
         size, contender, repeat, timed.seconds, timed.peak_bytes, timed.output, None, timed.details
     )
 
 
-def contender_order(repeat: int) -> list[str]:
-    """The contenders of one repeat, rotated by one place per repeat."""
+def contender_order(repeat: int, size: int, postgres_max: int) -> list[str]:
+    """The contenders of one repeat, rotated by one place per repeat; then the nightly run
+    (it continues from dbt build's database and needs the floor's output) and PostgreSQL."""
     shift = repeat % len(CONTENDERS)
-    return list(CONTENDERS[shift:] + CONTENDERS[:shift])
+    after = [NIGHTLY, *([POSTGRES] if size <= postgres_max else [])]
+    return [*CONTENDERS[shift:], *CONTENDERS[:shift], *after]
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -1027,8 +1045,10 @@ def summarize(
         floor = [m for m in at_size if m.contender == FLOOR]
         floor_seconds = _median([m.seconds for m in floor])
         floor_bytes = _median([m.peak_bytes for m in floor if m.error is None])
-        for contender in CONTENDERS:
+        for contender in ALL_CONTENDERS:
             runs = [m for m in at_size if m.contender == contender]
+            if not runs:
+                continue
             seconds = _median([m.seconds for m in runs])
             peak = _median([m.peak_bytes for m in runs if m.error is None])
             rows.append(
@@ -1142,8 +1162,10 @@ def _check_repeat(runs: Sequence[Measurement], outcome: Outcome) -> None:
     for run in runs:
         if floor is None or floor.output is None or run is floor or run.output is None:
             continue
+        # The nightly run is checked against the floor over its own input (history and day).
+        basis = Path(run.details.get("basis_output") or floor.output)
         key = (run.transactions, run.contender, run.repeat)
-        outcome.agreements[key] = compare_tiers(run.output, floor.output)
+        outcome.agreements[key] = compare_tiers(run.output, basis)
 
 
 def _record_repeat(
@@ -1159,11 +1181,18 @@ def _record_repeat(
             record["load_average_1min"] = os.getloadavg()[0]  # > 1 here: others were running
             out.write(json.dumps(record) + "\n")
     for run in runs:
-        if run.output is not None:
-            run.output.unlink(missing_ok=True)
+        for output in (run.output, run.details.get("basis_output")):
+            if output is not None and Path(output).suffix == ".parquet":
+                Path(output).unlink(missing_ok=True)
 
 
-def benchmark(work_dir: Path, sizes: Sequence[int], repeats: int, results: Path) -> Outcome:
+def benchmark(
+    work_dir: Path,
+    sizes: Sequence[int],
+    repeats: int,
+    results: Path,
+    postgres_max: int = DEFAULT_POSTGRES_MAX,
+) -> Outcome:
     """Measure every contender at every size, alternating them; append JSON lines to `results`
     after each repeat."""
     outcome = Outcome()
@@ -1176,7 +1205,7 @@ def benchmark(work_dir: Path, sizes: Sequence[int], repeats: int, results: Path)
         workspace = Workspace(root, ensure_inputs(work_dir, size), run_date)
         for repeat in range(repeats):
             runs = []
-            for contender in contender_order(repeat):
+            for contender in contender_order(repeat, size, postgres_max):
                 print(f"{size:,} transactions, run {repeat + 1}: {contender}", file=sys.stderr)
                 runs.append(run_contender(workspace, contender, size, repeat))
             _check_repeat(runs, outcome)
@@ -1204,6 +1233,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="transaction counts, comma-separated (default 1000000,10000000)",
     )
     parser.add_argument("--repeats", type=int, default=1, help="runs per contender (default 1)")
+    parser.add_argument(
+        "--postgres-max",
+        type=int,
+        default=DEFAULT_POSTGRES_MAX,
+        help="largest size also built on PostgreSQL (default 1000000; 0: never)",
+    )
     parser.add_argument(
         "--work-dir",
         type=Path,
@@ -1241,7 +1276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["contender"]:
         return _contender_main(argv[1:])
     args = _parse_args(argv)
-    outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results)
+    outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results, args.postgres_max)
     print(markdown_table(summarize(outcome.measurements, outcome.agreements)))
     for (size, contender, repeat), agreement in sorted(outcome.agreements.items()):
         for example in agreement.examples:

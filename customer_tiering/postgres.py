@@ -72,6 +72,9 @@ LOCALHOST = "127.0.0.1"
 STATE_FILE = "tiering-pg.json"
 ENV_PREFIX = "TIERING_PG_"
 ROW_NUMBER_COLUMN = "source_row_number"
+FILE_COLUMN = "source_file"
+FILE_VERSION_COLUMN = "source_file_version"
+LOADER_COLUMNS = (ROW_NUMBER_COLUMN, FILE_COLUMN, FILE_VERSION_COLUMN)
 ICU_LOCALE = "en-US"
 
 Collation = Literal["icu", "c"]
@@ -654,12 +657,19 @@ def read_csv_header(path: Path, *, delimiter: str = ",", encoding: str = "UTF8")
 def _data_columns(path: Path, fmt: _CsvFormat) -> list[str]:
     """The header's columns, refused if one clashes with the row number column."""
     columns = _read_header(path, fmt)
-    if ROW_NUMBER_COLUMN in columns:
-        raise ValueError(
-            f"{path}: the header has a column named {ROW_NUMBER_COLUMN!r}, which the "
-            "loader adds itself (the row's position in the file); rename that column"
-        )
+    for name in LOADER_COLUMNS:
+        if name in columns:
+            raise ValueError(
+                f"{path}: the header has a column named {name!r}, which the loader adds "
+                "itself (the file, its version and the row's position in it); rename that column"
+            )
     return columns
+
+
+def file_version(path: Path) -> str:
+    """The file's size and modification time (microseconds), as DuckDB's reader names them."""
+    status = Path(path).stat()
+    return f"{status.st_size}-{status.st_mtime_ns // 1000}"
 
 
 def _load_table(
@@ -673,6 +683,12 @@ def _load_table(
         [
             sql.SQL("{} bigint generated always as identity").format(
                 sql.Identifier(ROW_NUMBER_COLUMN)
+            ),
+            sql.SQL("{} text default {}").format(
+                sql.Identifier(FILE_COLUMN), sql.Literal(Path(path).name)
+            ),
+            sql.SQL("{} text default {}").format(
+                sql.Identifier(FILE_VERSION_COLUMN), sql.Literal(file_version(path))
             ),
             *(sql.SQL("{} text").format(c) for c in columns),
         ]
@@ -699,12 +715,13 @@ def load_csv_tables(
     """Load each CSV into ``schema.<table>``; return the row counts.
 
     Tables are dropped and recreated: ``source_row_number`` (bigint identity,
-    1 = first data row, in file order) and then the header's columns as
+    1 = first data row, in file order), ``source_file`` (the file's name) and
+    ``source_file_version`` (its size and modification time), then the header's columns as
     ``text``, lower-cased and quoted; table names are used as given (quoted).
     ``delimiter`` (one ASCII character) and ``encoding`` (a PostgreSQL name,
     e.g. ``UTF8``, ``GB18030``, ``GBK``) apply to every file; a leading BOM
     never reaches a column name or value.  A header with a column named
-    ``source_row_number`` is refused with ValueError.  The file is streamed
+    one of those three names is refused with ValueError.  The file is streamed
     with COPY, so size does not matter.  Unquoted empty fields become NULL,
     quoted empty fields (``""``) empty strings.  All tables are loaded in one
     transaction.

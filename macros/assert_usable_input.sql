@@ -1,7 +1,7 @@
 {#- Post-hook of base_transactions: logs what the input held (rows read, clean, rejected by
     reason), and stops the run - before any mart is replaced - when nothing useful can come of it:
-    an input without rows, an input whose every row was rejected (naming the top reasons and the
-    var that fixes each), or or no purchase on or before the as-of date. -#}
+    an input without rows, an input (or one of its files) whose every row was rejected (naming the
+    top reasons and the var that fixes each), or no purchase on or before the as-of date. -#}
 {% macro assert_usable_input(relation) %}
     {%- if not execute -%}
         {{- return('') -}}
@@ -39,14 +39,48 @@
             "No clean transaction: " ~ summary ~ ", every row. Top reasons: " ~ reasons | join('; ')
             ~ ". Nothing was published; the marts are unchanged.") }}
     {%- elif usable_rows == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "No purchase (a clean transaction with a positive amount) "
-            ~ ("on or before the var as_of_date=" ~ as_of_date if as_of_date is not none else "in the input")
-            ~ ": there is no customer to tier. Set as_of_date to a day within the data (or remove it "
-            ~ "to use the latest transaction date), or check the sign of the amounts. Nothing was "
-            ~ "published; the marts are unchanged.") }}
+        {{ tiering.raise_no_usable_purchase(as_of_date) }}
     {%- endif -%}
+    {%- do tiering.assert_every_file_counts(relation) -%}
     {{- return('') -}}
+{% endmacro %}
+
+{% macro raise_no_usable_purchase(as_of_date) %}
+    {{ exceptions.raise_compiler_error(
+        "No purchase (a clean transaction with a positive amount) "
+        ~ ("on or before the var as_of_date=" ~ as_of_date if as_of_date is not none else "in the input")
+        ~ ": there is no customer to tier. Set as_of_date to a day within the data (or remove it "
+        ~ "to use the latest transaction date), or check the sign of the amounts. Nothing was "
+        ~ "published; the marts are unchanged.") }}
+{% endmacro %}
+
+{#- A file of a multi-file input whose every row was rejected (copies of rows loaded from
+    other files aside) stops the run too, naming the file: a daily file in a format the vars do
+    not describe must not vanish in silence. -#}
+{% macro assert_every_file_counts(relation) %}
+    {%- set rows = run_query(
+        "select source_file, count(*) as row_count,"
+        ~ " min(reject_reason) as first_reason, max(reject_reason) as last_reason"
+        ~ " from " ~ relation ~ " group by source_file having sum(case when reject_reason is null"
+        ~ " or reject_reason in ('duplicate_transaction_id', 'duplicate_line') then 1 else 0 end) = 0"
+        ~ " order by source_file").rows -%}
+    {%- if rows -%}
+        {%- set fixes = tiering.reject_reason_fixes() -%}
+        {%- set files = [] -%}
+        {%- for file_name, row_count, first_reason, last_reason in rows[:5] -%}
+            {%- set reasons = [first_reason] if first_reason == last_reason else [first_reason, last_reason] -%}
+            {%- set explained = [] -%}
+            {%- for reason in reasons -%}
+                {%- do explained.append(reason ~ ' (' ~ fixes.get(reason, 'see the seed reject_reasons') ~ ')') -%}
+            {%- endfor -%}
+            {%- do files.append(file_name ~ ': ' ~ '{:,}'.format(row_count) ~ ' rows, every one rejected, e.g. '
+                ~ explained | join(', ')) -%}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error(
+            "No clean transaction in " ~ rows | length ~ " input file" ~ ('s' if rows | length > 1 else '')
+            ~ ": " ~ files | join('; ') ~ ". Fix or remove the file" ~ ('s' if rows | length > 1 else '')
+            ~ ". Nothing was published; the marts are unchanged.") }}
+    {%- endif -%}
 {% endmacro %}
 
 {#- What a user changes when many rows are rejected for a reason: the var or the export. -#}

@@ -4,12 +4,13 @@
         'raw_transactions': {
             'required': ['customer_id', 'transaction_date', 'amount'],
             'optional': ['transaction_id', 'line_id', 'cost', 'quantity', 'channel', 'product_category',
-                         'status', 'source_row_number'],
+                         'status', 'source_file', 'source_file_version', 'source_row_number'],
         },
         'raw_customers': {
             'required': ['customer_id'],
             'optional': ['customer_type', 'industry', 'company_size', 'ownership', 'region',
-                         'signup_date', 'name', 'email', 'phone', 'source_row_number'],
+                         'signup_date', 'name', 'email', 'phone', 'source_file', 'source_file_version',
+                         'source_row_number'],
         },
     } -%}
     {%- if table_name not in contracts -%}

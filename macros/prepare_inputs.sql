@@ -1,6 +1,6 @@
 {#- on-run-start: make the raw inputs ready and check them against the column contract.
-    DuckDB: load the transaction file (CSV or Parquet, every column as text) and the optional
-    customer file into the raw schema. Other engines: the raw tables already exist in
+    DuckDB: create views in the raw schema over the transaction file(s) (CSV or Parquet, every
+    column as text) and the optional customer file; nothing is copied. Other engines: the raw tables already exist in
     var('raw_schema'); only their columns are checked. Any problem stops the run before a model
     is built, with a message that names the file or table and the fix. -#}
 {% macro prepare_inputs() %}
@@ -44,21 +44,16 @@
 {% endmacro %}
 
 {% macro duckdb__prepare_inputs() %}
-    {%- set demo_dir = var('demo_data_dir') -%}
-    {%- set transactions_path = var('transactions_path') -%}
-    {%- set customers_path = var('customers_path') -%}
-    {%- if transactions_path is none -%}
-        {%- set transactions_path = demo_dir ~ '/transactions.csv' -%}
-        {%- set customers_path = customers_path or demo_dir ~ '/customers.csv' -%}
-        {%- if tiering.count_matching_files(transactions_path) == 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "No input data: the var transactions_path is not set and there is no demo file at "
-                ~ transactions_path ~ ". Run `make demo-data`, or pass your own file with "
-                ~ "--vars '{transactions_path: path/to/transactions.csv}'.") }}
-        {%- endif -%}
+    {%- set transactions_path = tiering.input_path('raw_transactions') -%}
+    {%- if var('transactions_path') is none and tiering.input_file_versions(transactions_path) | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "No input data: the var transactions_path is not set and there is no demo file at "
+            ~ transactions_path ~ ". Run `make demo-data`, or pass your own file with "
+            ~ "--vars '{transactions_path: path/to/transactions.csv}'.") }}
     {%- endif -%}
     {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
     {%- do tiering.load_input_file('raw_transactions', transactions_path, 'transactions_path') -%}
+    {%- set customers_path = tiering.input_path('raw_customers') -%}
     {%- if customers_path is none -%}
         {%- do tiering.create_empty_input('raw_customers') -%}
     {%- else -%}
@@ -66,50 +61,87 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro count_matching_files(path) %}
-    {{- return(run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0]) -}}
+{#- DuckDB: the path (or glob) of the input `table_name`: the var transactions_path or
+    customers_path, else the demo files; none for no customer file. -#}
+{% macro input_path(table_name) %}
+    {%- set demo_dir = var('demo_data_dir') -%}
+    {%- if table_name == 'raw_transactions' -%}
+        {{- return(var('transactions_path') or demo_dir ~ '/transactions.csv') -}}
+    {%- elif var('customers_path') is not none or var('transactions_path') is not none -%}
+        {{- return(var('customers_path')) -}}
+    {%- endif -%}
+    {{- return(demo_dir ~ '/customers.csv') -}}
 {% endmacro %}
 
-{#- DuckDB: copy one input file, every column as text, into raw_schema.table_name, with each
-    row's position in the file as source_row_number when the contract has that column. -#}
+{#- DuckDB: the view raw_schema.table_name over the input file(s) that `path` names (a file, or a
+    glob such as data/daily/*.csv): nothing is copied. Every file is one branch of the view, with
+    the contract's columns as text (an absent optional one as null; other columns are left out),
+    the file's name as source_file, its size and modification time as source_file_version, and
+    each row's position in its file as source_row_number. base_transactions reads only the files
+    it has not loaded yet. -#}
 {% macro load_input_file(table_name, path, var_name) %}
     {%- set path = path | string -%}
     {%- if "'" in path -%}
         {{ exceptions.raise_compiler_error(
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": a path with a quote character is not supported; rename the file.") }}
     {%- endif -%}
-    {%- if tiering.count_matching_files(path) == 0 -%}
+    {%- set files = tiering.input_file_versions(path) -%}
+    {%- if files | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": no file matches that path. Pass the path "
-            ~ "of an existing CSV or Parquet file, relative to the project folder or absolute.") }}
+            ~ "of an existing CSV or Parquet file (or a glob such as data/daily/*.csv), relative "
+            ~ "to the project folder or absolute.") }}
     {%- endif -%}
-    {%- set reader = tiering.file_reader(path, var_name) -%}
+    {%- set branches = [] -%}
+    {%- for file_name, file_version in files -%}
+        {%- do branches.append(tiering.input_file_branch(table_name, file_name, file_version, var_name)) -%}
+    {%- endfor -%}
+    {%- do tiering.drop_input(table_name) -%}
+    {%- do run_query(
+        'create view ' ~ tiering.raw_relation(table_name) ~ ' as '
+        ~ branches | join(' union all ')) -%}
+{% endmacro %}
+
+{#- DuckDB: the files that `path` matches, in name order, each as [name, version]: its size and
+    modification time, so that a file rewritten in place (a late correction) is loaded again. -#}
+{% macro input_file_versions(path) %}
+    {%- set query = "select filename, cast(size as varchar) || '-' || cast(epoch_us(last_modified) as varchar)"
+        ~ " from read_blob('" ~ path ~ "') order by filename" -%}
+    {%- set files = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do files.append([row[0], row[1]]) -%}
+    {%- endfor -%}
+    {{- return(files) -}}
+{% endmacro %}
+
+{#- DuckDB: the select over one input file, in the contract's shape, its columns checked. -#}
+{% macro input_file_branch(table_name, file_name, file_version, var_name) %}
+    {%- set reader = tiering.file_reader(file_name, var_name) -%}
     {%- set columns = run_query('describe select * from ' ~ reader).columns[0].values() -%}
-    {%- do tiering.check_required_columns(table_name, columns, path) -%}
-    {%- set contract = tiering.input_contract(table_name) -%}
-    {%- set known = contract.required + contract.optional -%}
+    {%- do tiering.check_required_columns(table_name, columns, file_name) -%}
     {%- set present = {} -%}
     {%- for column in columns -%}
         {%- do present.update({column | lower | trim: column}) -%}
     {%- endfor -%}
-    {#- The contract's columns first (an absent optional one as null), then any extra column. -#}
+    {%- set contract = tiering.input_contract(table_name) -%}
     {%- set select_list = [] -%}
-    {%- for name in known -%}
+    {%- for name in contract.required + contract.optional -%}
         {%- if name in present -%}
             {%- set expression = adapter.quote(present[name]) -%}
         {%- elif name == 'source_row_number' -%}
-            {%- set expression = 'row_number() over ()' -%}
+            {#- Parquet numbers its rows; a CSV file is read in order, one branch per file. -#}
+            {%- set expression = 'file_row_number + 1' if reader.startswith('read_parquet')
+                else 'row_number() over ()' -%}
+        {%- elif name == 'source_file' -%}
+            {%- set expression = tiering.string_literal(file_name) -%}
+        {%- elif name == 'source_file_version' -%}
+            {%- set expression = tiering.string_literal(file_version) -%}
         {%- else -%}
             {%- set expression = 'null' -%}
         {%- endif -%}
         {%- do select_list.append('cast(' ~ expression ~ ' as varchar) as ' ~ adapter.quote(name)) -%}
     {%- endfor -%}
-    {%- for name, column in present.items() if name not in known -%}
-        {%- do select_list.append('cast(' ~ adapter.quote(column) ~ ' as varchar) as ' ~ adapter.quote(name)) -%}
-    {%- endfor -%}
-    {%- do run_query(
-        'create or replace table ' ~ tiering.raw_relation(table_name)
-        ~ ' as select ' ~ select_list | join(', ') ~ ' from ' ~ reader) -%}
+    {{- return('select ' ~ select_list | join(', ') ~ ' from ' ~ reader) -}}
 {% endmacro %}
 
 {#- DuckDB: the table function that reads `path`, by its extension, with the CSV options of the
@@ -145,6 +177,17 @@
     {{- return(adapter.quote(var('raw_schema')) ~ '.' ~ adapter.quote(table_name)) -}}
 {% endmacro %}
 
+{#- Drop the input table or view raw_schema.table_name, if there is one. (The catalog is read
+    with run_query: adapter.get_relation would open a transaction that the hook then rolls back.) -#}
+{% macro drop_input(table_name) %}
+    {%- set found = run_query(
+        "select table_type from information_schema.tables where table_schema = "
+        ~ tiering.string_literal(var('raw_schema')) ~ " and table_name = " ~ tiering.string_literal(table_name)) -%}
+    {%- for table_type in found.columns[0].values() -%}
+        {%- do run_query('drop ' ~ ('view' if table_type == 'VIEW' else 'table') ~ ' ' ~ tiering.raw_relation(table_name)) -%}
+    {%- endfor -%}
+{% endmacro %}
+
 {#- An input table with the contract's columns and no rows (an optional input not given). -#}
 {% macro create_empty_input(table_name) %}
     {%- set contract = tiering.input_contract(table_name) -%}
@@ -153,7 +196,7 @@
         {%- do columns.append(adapter.quote(name) ~ ' ' ~ dbt.type_string()) -%}
     {%- endfor -%}
     {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
-    {%- do run_query('drop table if exists ' ~ tiering.raw_relation(table_name)) -%}
+    {%- do tiering.drop_input(table_name) -%}
     {%- do run_query('create table ' ~ tiering.raw_relation(table_name) ~ ' (' ~ columns | join(', ') ~ ')') -%}
 {% endmacro %}
 

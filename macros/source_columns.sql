@@ -33,9 +33,10 @@
     {{- return(present) -}}
 {% endmacro %}
 
-{#- The number of each raw row: its position in the input file (source_row_number, which the
-    loaders add), or for an input table without that column its position when all rows are sorted
-    by their values in byte order. -#}
+{#- The number of each raw row within its file: its position in the file (source_row_number,
+    which the loaders add), or for an input table without that column its position when the rows
+    of its file (of the whole table, without a source_file column) are sorted by their values in
+    byte order. -#}
 {% macro raw_row_number(table_name) -%}
     {%- set present = tiering.input_columns(table_name) -%}
     {%- if present is none or 'source_row_number' in present -%}
@@ -43,8 +44,11 @@
     {%- else -%}
         {%- set contract = tiering.input_contract(table_name) -%}
         row_number() over (
+            {%- if 'source_file' in present %}
+            partition by source_file
+            {%- endif %}
             order by
-            {%- for name in contract.required + contract.optional if name != 'source_row_number' %}
+            {%- for name in contract.required + contract.optional if name not in ['source_row_number', 'source_file'] %}
                 {{ tiering.binary_text(name) }} asc nulls last{{ ',' if not loop.last }}
             {%- endfor %}
         )

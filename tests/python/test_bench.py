@@ -4,6 +4,7 @@ difference. Fast: no dbt run (the benchmark itself compares dbt with the floor).
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from compare import clean_and_rejected, expected_tiers, mismatches, run_date
 
-from customer_tiering import bench
+from customer_tiering import bench, bench_more
 from customer_tiering.generate import GeneratorParams, generate
 from engines import Row
 
@@ -168,9 +169,33 @@ def test_peak_memory_covers_the_children() -> None:
 
 
 def test_contenders_alternate_between_repeats() -> None:
-    orders = [bench.contender_order(repeat) for repeat in range(len(bench.CONTENDERS))]
+    repeats = range(len(bench.CONTENDERS))
+    orders = [bench.contender_order(repeat, 10, 0)[: len(bench.CONTENDERS)] for repeat in repeats]
     assert all(sorted(order) == sorted(bench.CONTENDERS) for order in orders)
     assert len({order[0] for order in orders}) == len(bench.CONTENDERS)
+
+
+def test_nightly_follows_the_rotation_and_postgres_only_up_to_its_size() -> None:
+    assert bench.contender_order(1, 10, 0)[-1] == bench.NIGHTLY
+    assert bench.contender_order(1, 10, 10)[-2:] == [bench.NIGHTLY, bench.POSTGRES]
+
+
+def test_the_daily_file_is_a_thousandth_of_the_history_dated_the_new_day(
+    inputs: bench.Inputs, tmp_path: Path
+) -> None:
+    history = tmp_path / "transactions.parquet"
+    shutil.copy(inputs.transactions, history)
+    nightly = bench_more.nightly_inputs(bench.Inputs(history, inputs.customers))
+    with duckdb.connect() as connection:
+        rows, new_day, files = connection.execute(
+            "select count(*), max(transaction_date), count(distinct filename)"
+            f" from read_parquet('{nightly.transactions}', filename = true)"
+            f" where filename like '%{bench_more.DAY_FILE}'"
+        ).fetchone()
+        (history_rows,) = connection.execute(f"select count(*) from '{history}'").fetchone()
+    assert files == 1
+    assert 0 < rows < history_rows / 200
+    assert new_day == bench_more.new_day().isoformat()
 
 
 def test_table_shows_ratios_to_the_floor_and_disagreements() -> None:

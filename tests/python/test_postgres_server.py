@@ -16,6 +16,7 @@ from psycopg2.extensions import make_dsn
 
 from customer_tiering.postgres import (
     PgServer,
+    file_version,
     forced_parallel_settings,
     install_postgresql,
     load_csv_tables,
@@ -117,8 +118,9 @@ def server_order(dsn: str, collate: str = "") -> list[str]:
 
 
 def table_rows(dsn: str, table: str) -> list[tuple[object, ...]]:
-    """Every row of ``raw.<table>`` in source_row_number order."""
-    return fetch_rows(dsn, f"select * from raw.{table} order by source_row_number")
+    """Every row of ``raw.<table>`` in source_row_number order, without the file columns."""
+    rows = fetch_rows(dsn, f"select * from raw.{table} order by source_row_number")
+    return [(row[0], *row[3:]) for row in rows]
 
 
 def test_start_load_stop(tmp_path: Path, csv_file: Path) -> None:
@@ -137,12 +139,17 @@ def test_start_load_stop(tmp_path: Path, csv_file: Path) -> None:
         )
         assert columns == [
             ("source_row_number", "bigint"),
+            ("source_file", "text"),
+            ("source_file_version", "text"),
             ("id", "text"),
             ("customer name", "text"),
             ("note", "text"),
         ]
         rows = fetch_rows(server.dsn, "select * from raw.raw_customers order by 1")
-        assert rows == [(number, *row) for number, row in enumerate(EXPECTED_ROWS, 1)]
+        version = file_version(csv_file)
+        assert rows == [
+            (number, csv_file.name, version, *row) for number, row in enumerate(EXPECTED_ROWS, 1)
+        ]
         # Reloading replaces the table instead of appending to it.
         assert load_csv_tables(server.dsn, "raw", {"raw_customers": csv_file}) == {
             "raw_customers": 3
@@ -356,10 +363,13 @@ def test_source_row_number_counts_rows_in_file_order(server: PgServer, tmp_path:
     assert identity == [(1, "ALWAYS")]
 
 
-def test_header_with_source_row_number_is_refused(server: PgServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("column", ["Source_Row_Number", "source_file", "SOURCE_FILE_VERSION"])
+def test_header_with_a_loader_column_is_refused(
+    server: PgServer, tmp_path: Path, column: str
+) -> None:
     good = write_csv(tmp_path / "good.csv", "id\n1\n")
-    bad = write_csv(tmp_path / "bad.csv", "id, Source_Row_Number\n1,2\n")
-    with pytest.raises(ValueError, match="source_row_number"):
+    bad = write_csv(tmp_path / "bad.csv", f"id, {column}\n1,2\n")
+    with pytest.raises(ValueError, match=column.lower()):
         load_csv_tables(server, "raw", {"loaded_first": good, "refused": bad})
     # All tables load in one transaction: nothing of the failed call remains.
     assert fetch_rows(server.dsn, "select to_regclass('raw.loaded_first')") == [(None,)]

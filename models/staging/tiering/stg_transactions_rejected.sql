@@ -2,10 +2,12 @@ with
 
 rejected_transactions as (
     select
+        source_file,
         raw_row_number,
         reject_reason,
         transaction_id,
         customer_id,
+        transaction_date,
         transaction_date_text,
         amount_text,
         amount,

@@ -11,7 +11,18 @@ source as (
 
 numbered as (
     select
-        *,
+        customer_id,
+        customer_type,
+        industry,
+        company_size,
+        ownership,
+        region,
+        signup_date,
+        name,
+        email,
+        phone,
+        coalesce(source_file, '') as source_file,
+        source_row_number,
         {{ tiering.raw_row_number('raw_customers') }} as raw_row_number
     from source
 )

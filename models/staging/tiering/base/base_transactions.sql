@@ -1,8 +1,22 @@
 {#- Every raw transaction row (or order line), typed, with the one reason it is rejected for (null
     when clean). The rules and their order are in _base__models.yml and the seed reject_reasons.
-    A table, since every test of staging reads it; its post-hook stops the run when the input
-    holds nothing useful, before any mart is replaced. -#}
-{{ config(materialized='table', post_hook="{{ tiering.assert_usable_input(this) }}") }}
+
+    Incremental by input file: a run reads only the files it has not loaded in their current
+    version (new files, files rewritten since, and files holding rows dated after the last run
+    date), re-ranks the copies of every key those rows share with rows already loaded, and its
+    first post-hook deletes the rows of files no longer in the input or loaded again. The result
+    is the table a full build (--full-refresh) gives. Its second post-hook stops the run when the
+    input holds nothing useful, before any mart is replaced. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['source_file', 'raw_row_number'],
+    on_schema_change='fail',
+    post_hook=[
+        "{{ tiering.delete_unloaded_files(this) }}",
+        "{{ tiering.assert_usable_input(this) }}",
+    ],
+) }}
 {%- set earliest_valid_date = tiering.setting('earliest_valid_date') %}
 {%- set earliest_valid_date_sql = tiering.date_literal(earliest_valid_date, 'earliest_valid_date')
     if earliest_valid_date is not none else 'cast(null as date)' %}
@@ -21,10 +35,13 @@
 {%- set line_key_sql = dbt.concat(['transaction_id', "'/'", 'coalesce(line_id, ' ~ row_fingerprint ~ ')'])
     if is_line_grain else 'transaction_id' %}
 {%- set duplicate_reason = 'duplicate_line' if is_line_grain else 'duplicate_transaction_id' %}
+{%- set load_plan = tiering.load_plan(this) if is_incremental() else none %}
 with
 
 raw_transactions as (
     select
+        coalesce(source_file, '') as source_file,
+        {{ tiering.load_version('source_file_version') }} as load_version,
         raw_row_number,
         transaction_id,
         line_id,
@@ -37,10 +54,13 @@ raw_transactions as (
         product_category,
         status
     from {{ ref('base_tiering__raw_transactions') }}
+    where {{ tiering.is_in('source_file', load_plan.files_to_read) if load_plan else '1 = 1' }}
 ),
 
 trimmed as (
     select
+        source_file,
+        load_version,
         raw_row_number,
         nullif(trim(transaction_id), '') as transaction_id,
         nullif(trim(line_id), '') as line_id,
@@ -55,32 +75,37 @@ trimmed as (
     from raw_transactions
 ),
 
-counted as (
-    select
-        *,
-        count(transaction_id) over () = 0 as has_no_transaction_ids
+-- A file without transaction ids (no such column, or every value empty) gets a surrogate per row:
+-- its fingerprint. Exact duplicate rows then share an id and are caught as duplicates.
+files_without_ids as (
+    select source_file
     from trimmed
+    group by source_file
+    having count(transaction_id) = 0
 ),
 
--- An input without transaction ids (no such column, or every value empty) gets a surrogate per
--- row: its fingerprint. Exact duplicate rows then share an id and are caught as duplicates.
 identified as (
     select
-        raw_row_number,
+        trimmed.source_file,
+        trimmed.load_version,
+        trimmed.raw_row_number,
         case
-            when has_no_transaction_ids then {{ dbt.concat(["'row-'", row_fingerprint]) }}
-            else transaction_id
+            when files_without_ids.source_file is not null
+                then {{ dbt.concat(["'row-'", row_fingerprint]) }}
+            else trimmed.transaction_id
         end as transaction_id,
-        line_id,
-        customer_id,
-        transaction_date_text,
-        amount_text,
-        cost_text,
-        quantity_text,
-        channel,
-        product_category,
-        status
-    from counted
+        trimmed.line_id,
+        trimmed.customer_id,
+        trimmed.transaction_date_text,
+        trimmed.amount_text,
+        trimmed.cost_text,
+        trimmed.quantity_text,
+        trimmed.channel,
+        trimmed.product_category,
+        trimmed.status
+    from trimmed
+    left join files_without_ids
+        on trimmed.source_file = files_without_ids.source_file
 ),
 
 typed as (
@@ -112,13 +137,39 @@ flagged as (
 
 -- The key a second copy is a duplicate of: the transaction id, or under the order-line grain the
 -- transaction id and the line (its line_id, else its values: only exact copies are duplicates).
-keyed as (
+-- The texts as delivered are kept for the rows a rule rejects, where they explain the reason.
+read_rows as (
     select
-        *,
-        {{ line_key_sql }} as line_key
+        source_file,
+        load_version,
+        raw_row_number,
+        transaction_id,
+        line_id,
+        {{ line_key_sql }} as line_key,
+        customer_id,
+        transaction_date,
+        amount,
+        cost,
+        quantity,
+        channel,
+        product_category,
+        status,
+        case when row_reject_reason is not null then transaction_date_text end as transaction_date_text,
+        case when row_reject_reason is not null then amount_text end as amount_text,
+        case when row_reject_reason is not null then cost_text end as cost_text,
+        row_reject_reason
     from flagged
 ),
 
+-- Under an incremental run, with the rows loaded before that may now rank differently among the
+-- copies of their key (macro union_loaded_rows_to_rank).
+candidates as (
+    select * from read_rows
+    {{ tiering.union_loaded_rows_to_rank(this, load_plan, 'read_rows', duplicate_reason) }}
+),
+
+-- Only rows that pass every other rule compete; the first copy by date, amount, customer and
+-- position in the input is kept.
 ranked_within_line_key as (
     select
         *,
@@ -128,13 +179,16 @@ ranked_within_line_key as (
                 transaction_date asc nulls last,
                 amount asc nulls last,
                 {{ tiering.binary_text('customer_id') }} asc nulls last,
+                {{ tiering.binary_text('source_file') }} asc,
                 raw_row_number asc
         ) as copy_number
-    from keyed
+    from candidates
 ),
 
 final as (
     select
+        source_file,
+        load_version,
         raw_row_number,
         transaction_id,
         line_id,

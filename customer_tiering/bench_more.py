@@ -1,0 +1,165 @@
+"""Two more benchmark contenders, run after the others of each repeat (see ``bench.py``).
+
+* ``dbt build, nightly``: the night after the ``dbt build`` contender's full build, one new
+  daily file of about 0.1 % of the rows arrives next to the history file; the timed command is
+  ``dbt build`` on a copy of that contender's DuckDB file, with ``transactions_path`` a glob over
+  both files, so base_transactions loads only the new file (incremental). It is checked against
+  the floor query run (untimed) over the same two files.
+* ``dbt build, PostgreSQL``: the same project on a throwaway PostgreSQL server, for the sizes up
+  to ``--postgres-max``. The input files are converted to CSV and loaded with the project's loader
+  (untimed; its seconds are kept in the details), then ``dbt build`` is timed. The server runs
+  outside the measured process tree, so its peak memory is that of dbt alone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg2
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from customer_tiering.dbt_runner import run_dbt
+from customer_tiering.generate import GeneratorParams
+from customer_tiering.postgres import load_csv_tables, start_server, stop_server
+
+if TYPE_CHECKING:
+    from customer_tiering.bench import Inputs, Timed, Workspace
+
+NIGHTLY = "dbt build, nightly"
+POSTGRES = "dbt build, PostgreSQL"
+DAILY_SHARE = 1_000  # one row in this many of the history arrives on the new day
+LATE_COPY_SHARE = 10_000  # one row in this many arrives again under its old id (a copy)
+DAY_FILE = "transactions-day-1.parquet"
+
+
+def new_day() -> date:
+    """The day of the new file: the day after the generator's last day."""
+    return GeneratorParams().end_date + timedelta(days=1)
+
+
+def daily_file_sql(history: Path, day_file: Path) -> str:
+    """About 0.1 % of the history's rows again, dated the new day (rows with a malformed date
+    keep it), under new transaction ids, except one in ten of them, which keep their id and are
+    copies of rows already loaded."""
+    return f"""
+        copy (
+            select * replace (
+                case
+                    when hash(transaction_id) % {LATE_COPY_SHARE} = 0 then transaction_id
+                    else 'N1-' || transaction_id
+                end as transaction_id,
+                case
+                    when regexp_full_match(transaction_date, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                        then '{new_day().isoformat()}'
+                    else transaction_date
+                end as transaction_date
+            )
+            from read_parquet('{history}')
+            where hash(coalesce(transaction_id, customer_id)) % {DAILY_SHARE} = 0
+        ) to '{day_file}' (format parquet)
+    """
+
+
+def nightly_inputs(inputs: Inputs) -> Inputs:
+    """The history and the new day's file (written once, next to the history), as one glob."""
+    from customer_tiering.bench import Inputs
+
+    day_file = inputs.transactions.with_name(DAY_FILE)
+    if not day_file.exists():
+        import duckdb
+
+        with duckdb.connect() as connection:
+            connection.execute(daily_file_sql(inputs.transactions, day_file))
+    glob = inputs.transactions.with_name("transactions*.parquet")
+    return Inputs(glob, inputs.customers)
+
+
+def run_nightly(
+    workspace: Workspace,
+    measure: Callable[[Callable[[], Path]], Timed],
+    floor: Callable[[Workspace, str], Timed],
+) -> Timed:
+    """Time the nightly `dbt build` on a copy of the full build's database (see the module)."""
+    from customer_tiering.bench import _dbt_args, _fresh_database, dbt_details
+
+    built = workspace.path("dbt build", ".duckdb")
+    if not built.exists():
+        raise RuntimeError("the dbt build contender left no database to continue from")
+    nightly = replace(workspace, inputs=nightly_inputs(workspace.inputs))
+    database = nightly.path(NIGHTLY, ".duckdb")
+    env = _fresh_database(database)
+    shutil.copy(built, database)
+    run_dbt(_dbt_args(nightly, "ls", NIGHTLY), env=env)
+
+    def dbt_build() -> Path:
+        run_dbt(_dbt_args(nightly, "build", NIGHTLY), env=env)
+        return database
+
+    timed = measure(dbt_build)
+    details = dbt_details(nightly.path(NIGHTLY, "") / "target" / "run_results.json")
+    basis = floor(nightly, NIGHTLY + " floor")
+    return replace(timed, details={**details, "basis_output": str(basis.output)})
+
+
+def _to_csv(source: Path, target: Path) -> Path:
+    import duckdb
+
+    with duckdb.connect() as connection:
+        connection.execute(f"copy (select * from read_parquet('{source}')) to '{target}' (header)")
+    return target
+
+
+def _export_tiers(dsn: str, columns: tuple[str, ...], schema_of: Path, output: Path) -> Path:
+    """customer_tiers of the PostgreSQL database as Parquet, typed like the floor's output."""
+    schema = pq.read_schema(schema_of)
+    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+        cursor.execute(f"select {', '.join(columns)} from marts.customer_tiers")
+        rows = cursor.fetchall()
+    table = pa.Table.from_pylist(
+        [dict(zip(columns, row, strict=True)) for row in rows],
+        schema=pa.schema([schema.field(name) for name in columns]),
+    )
+    pq.write_table(table, output)
+    return output
+
+
+def run_postgres(
+    workspace: Workspace,
+    measure: Callable[[Callable[[], Path]], Timed],
+    columns: tuple[str, ...],
+    schema_of: Path,
+) -> Timed:
+    """Time `dbt build` on a throwaway PostgreSQL server loaded with the same inputs."""
+    from customer_tiering.bench import _dbt_args, dbt_details
+
+    folder = workspace.path(POSTGRES, "")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "raw_transactions": _to_csv(workspace.inputs.transactions, folder / "transactions.csv"),
+        "raw_customers": _to_csv(workspace.inputs.customers, folder / "customers.csv"),
+    }
+    server = start_server(folder / "pg")
+    try:
+        started = time.perf_counter()
+        load_csv_tables(server, "raw", files)
+        load_seconds = time.perf_counter() - started
+        env = {"TIERING_TARGET": "postgres", **server.env()}
+        run_dbt(_dbt_args(workspace, "ls", POSTGRES), env=env)
+
+        def dbt_build() -> Path:
+            run_dbt(_dbt_args(workspace, "build", POSTGRES), env=env)
+            return folder
+
+        timed = measure(dbt_build)
+        output = _export_tiers(server.dsn, columns, schema_of, workspace.path(POSTGRES, ".parquet"))
+    finally:
+        stop_server(server)
+    details = dbt_details(folder / "target" / "run_results.json")
+    return replace(timed, output=output, details={**details, "load_seconds": load_seconds})

@@ -1,0 +1,141 @@
+"""Incremental loads from a folder of files: a night with a new file, a file corrected in place, a
+file gone, and a rerun on unchanged input each leave exactly the tables a full build of the same
+folder gives, and read only the files they must."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from customer_tiering.dbt_runner import DbtRun
+from customer_tiering.generate import GeneratedFiles
+from engines import MARTS, DuckDBEngine, Row, build, fetch_mart
+
+# Every column but load_version, whose file versions differ between two folders.
+BASE_COLUMNS = (
+    "source_file, raw_row_number, transaction_id, line_id, line_key, customer_id, "
+    "transaction_date, amount, cost, quantity, channel, product_category, status, "
+    "transaction_date_text, amount_text, cost_text, reject_reason"
+)
+
+
+def split_into_files(source: Path, folder: Path, parts: Sequence[str]) -> list[Path]:
+    """The rows of the CSV `source` cut into consecutive files named `parts`, in that order."""
+    header, *rows = source.read_text(encoding="utf-8").splitlines()
+    folder.mkdir(parents=True, exist_ok=True)
+    size = -(-len(rows) // len(parts))
+    paths = []
+    for index, name in enumerate(parts):
+        path = folder / name
+        chunk = rows[index * size : (index + 1) * size]
+        path.write_text("\n".join([header, *chunk]) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def base_rows(engine: DuckDBEngine) -> list[Row]:
+    """base_transactions by file and row, its file names relative to the folder."""
+    rows = engine.fetch(
+        f"select {BASE_COLUMNS} from staging.base_transactions order by source_file, raw_row_number"
+    )
+    return [{**row, "source_file": Path(row["source_file"]).name} for row in rows]
+
+
+def files_read(run: DbtRun) -> tuple[int, int, int]:
+    """(files read, files in the input, files gone) as base_transactions logged them."""
+    found = re.search(
+        r"base_transactions: (\d+) of (\d+) input files to read, (\d+) gone", run.output
+    )
+    assert found, run.output[-3000:]
+    return int(found[1]), int(found[2]), int(found[3])
+
+
+def assert_same_as_full_build(
+    incremental: DuckDBEngine, folder: Path, tmp_path: Path, label: str
+) -> None:
+    """The incremental engine's base table and marts equal those of a full build of `folder`."""
+    full = DuckDBEngine(tmp_path / f"full-{label}", incremental.transactions_path, None)
+    full.work_dir.mkdir()
+    build(full, transactions_path=str(folder / "*.csv"))
+    assert base_rows(incremental) == base_rows(full), label
+    for mart in MARTS:
+        assert fetch_mart(incremental, mart) == fetch_mart(full, mart), f"{label}: {mart}"
+
+
+@pytest.fixture
+def folder_engine(tmp_path: Path, fixture_files: GeneratedFiles) -> DuckDBEngine:
+    engine = DuckDBEngine(tmp_path / "incremental", fixture_files.transactions_path, None)
+    engine.work_dir.mkdir()
+    return engine
+
+
+def test_nightly_files_load_incrementally_and_match_a_full_build(
+    folder_engine: DuckDBEngine,
+    duckdb_engine: DuckDBEngine,
+    fixture_files: GeneratedFiles,
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "daily"
+    glob = str(folder / "*.csv")
+    day_1, day_2, day_3 = split_into_files(
+        fixture_files.transactions_path, tmp_path / "all", ["day-1.csv", "day-2.csv", "day-3.csv"]
+    )
+    folder.mkdir()
+    customers = str(fixture_files.customers_path)
+
+    # Night 1: two files, a full build.
+    for path in (day_1, day_2):
+        (folder / path.name).write_bytes(path.read_bytes())
+    build(folder_engine, transactions_path=glob, customers_path=customers)
+
+    # Night 2: one new file; only it is read, and the marts equal those of the single file.
+    (folder / day_3.name).write_bytes(day_3.read_bytes())
+    run = build(folder_engine, transactions_path=glob, customers_path=customers)
+    assert files_read(run) == (1, 3, 0)
+    for mart in MARTS:
+        assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
+
+    # A rerun on unchanged input reads nothing and changes nothing.
+    before = base_rows(folder_engine)
+    run = build(folder_engine, transactions_path=glob, customers_path=customers)
+    assert files_read(run) == (0, 3, 0)
+    assert base_rows(folder_engine) == before
+
+    # A late correction: day 2 rewritten in place, with rows dropped and an amount changed.
+    header, *rows = (folder / day_2.name).read_text(encoding="utf-8").splitlines()
+    corrected = [header, *rows[: len(rows) // 2]]
+    corrected[1] = re.sub(r"^([^,]*,[^,]*,[^,]*,)[^,]*", r"\g<1>999.99", corrected[1])
+    (folder / day_2.name).write_text("\n".join(corrected) + "\n", encoding="utf-8")
+    stat = (folder / day_2.name).stat()
+    os.utime(folder / day_2.name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    run = build(folder_engine, "run", transactions_path=glob)
+    assert files_read(run) == (1, 3, 0)
+    assert_same_as_full_build(folder_engine, folder, tmp_path, "corrected")
+
+    # A file gone from the folder: its rows leave the table.
+    (folder / day_1.name).unlink()
+    run = build(folder_engine, "run", transactions_path=glob)
+    assert files_read(run) == (0, 2, 1)
+    assert_same_as_full_build(folder_engine, folder, tmp_path, "removed")
+
+
+def test_changing_how_rows_are_read_reloads_every_file(
+    duckdb_copy: DuckDBEngine, tmp_path: Path
+) -> None:
+    run = build(duckdb_copy, "run", earliest_valid_date="2024-01-01")
+    assert files_read(run) == (1, 1, 0)
+    full = DuckDBEngine(tmp_path / "full", duckdb_copy.transactions_path, None)
+    full.work_dir.mkdir()
+    build(full, earliest_valid_date="2024-01-01")
+    assert base_rows(duckdb_copy) == base_rows(full)
+
+
+def test_full_refresh_rebuilds_from_every_file(duckdb_copy: DuckDBEngine) -> None:
+    run = build(duckdb_copy, "run", "--full-refresh", "--select", "base_transactions")
+    assert "input files to read" not in run.output
+    rows = duckdb_copy.fetch("select count(*) as n from staging.base_transactions")
+    assert rows[0]["n"] > 0
