@@ -1,30 +1,65 @@
 {#- A date from text in one of `formats` (the var date_formats), or null when the text
-    matches none of them or names a day that does not exist (2023-02-30). A time after the date
-    (' 14:22:05' or 'T14:22:05') is ignored. The day is checked with integer arithmetic before the
-    cast, so no engine ever casts an impossible date: no try_cast, no exception handler. -#}
+    matches none of them or names a day that does not exist (2023-02-30, year 0000). A time after
+    the date (' 14:22:05' or 'T14:22:05') is ignored. Which texts are dates is decided by one
+    regular expression per format (date_format_pattern), alike on every engine; the default
+    implementation then checks the day with integer arithmetic before the cast, so no engine ever
+    casts an impossible date (no try_cast, no exception handler); DuckDB's uses try_strptime,
+    which gives the same dates several times faster. -#}
 {% macro parse_date(expression, formats=['YYYY-MM-DD']) -%}
+    {{- adapter.dispatch('parse_date', 'tiering')(expression, formats) -}}
+{%- endmacro %}
+
+{% macro default__parse_date(expression, formats) -%}
     {%- set date_text = dbt.split_part(dbt.split_part(expression, "' '", 1), "'T'", 1) -%}
     case
     {%- for date_format in formats %}
         {%- set parsed = tiering.date_format_parts(date_format) %}
-        {%- set pattern = [] %}
         {%- set texts = {} %}
         {%- for part in parsed.parts %}
             {%- if parsed.separator == '' %}
-                {%- do pattern.append('[0-9]{' ~ part | length ~ '}') %}
                 {%- do texts.update({part: 'substr(' ~ date_text ~ ', ' ~ [1, 5, 7][loop.index0] ~ ', '
                     ~ part | length ~ ')'}) %}
             {%- else %}
-                {%- do pattern.append('[0-9]{4}' if part == 'YYYY' else '[0-9]{1,2}') %}
                 {%- do texts.update({part: dbt.split_part(date_text, "'" ~ parsed.separator ~ "'", loop.index)}) %}
             {%- endif %}
         {%- endfor %}
-        {%- set separator_pattern = '[' ~ parsed.separator ~ ']' if parsed.separator else '' %}
-        when {{ tiering.regexp_full_match(expression, pattern | join(separator_pattern) ~ '([ T].*)?') }}
+        when {{ tiering.regexp_full_match(expression, tiering.date_format_pattern(parsed)) }}
             then {{ tiering.date_from_parts(texts['YYYY'], texts['MM'], texts['DD']) }}
     {%- endfor %}
     end
 {%- endmacro %}
+
+{% macro duckdb__parse_date(expression, formats) -%}
+    {%- set strptime_codes = {'YYYY': '%Y', 'MM': '%m', 'DD': '%d'} -%}
+    case
+    {%- for date_format in formats %}
+        {%- set parsed = tiering.date_format_parts(date_format) %}
+        {%- set codes = [] %}
+        {%- for part in parsed.parts %}
+            {%- do codes.append(strptime_codes[part]) %}
+        {%- endfor %}
+        when {{ tiering.regexp_full_match(expression, tiering.date_format_pattern(parsed)) }}
+            then cast(try_strptime(regexp_extract({{ expression }}, '^[^ T]+'), '{{ codes | join(parsed.separator) }}') as date)
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- The regular expression of a date in the format `parsed` (date_format_parts): 4-digit years
+    from 0001, months and days of 1 or 2 digits (exactly 2 without separators), then optionally a
+    time. -#}
+{% macro date_format_pattern(parsed) %}
+    {%- set year_pattern = '([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])' -%}
+    {%- set pattern = [] -%}
+    {%- for part in parsed.parts -%}
+        {%- if part == 'YYYY' -%}
+            {%- do pattern.append(year_pattern) -%}
+        {%- else -%}
+            {%- do pattern.append('[0-9]{2}' if parsed.separator == '' else '[0-9]{1,2}') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set separator_pattern = '[' ~ parsed.separator ~ ']' if parsed.separator else '' -%}
+    {{- return(pattern | join(separator_pattern) ~ '([ T].*)?') -}}
+{% endmacro %}
 
 {#- The date of year, month and day given as digit texts (year 4 digits, month and day 1 or 2),
     or null when that day does not exist. -#}

@@ -38,7 +38,7 @@
 {%- set load_plan = tiering.load_plan(this) if is_incremental() else none %}
 with
 
-raw_transactions as (
+raw_transactions as {{ tiering.materialization_hint('not materialized') }} (
     select
         coalesce(source_file, '') as source_file,
         {{ tiering.load_version('source_file_version') }} as load_version,
@@ -57,7 +57,7 @@ raw_transactions as (
     where {{ tiering.is_in('source_file', load_plan.files_to_read) if load_plan else '1 = 1' }}
 ),
 
-trimmed as (
+trimmed as {{ tiering.materialization_hint('not materialized') }} (
     select
         source_file,
         load_version,
@@ -84,7 +84,7 @@ files_without_ids as (
     having count(transaction_id) = 0
 ),
 
-identified as (
+identified as {{ tiering.materialization_hint('not materialized') }} (
     select
         trimmed.source_file,
         trimmed.load_version,
@@ -162,27 +162,40 @@ read_rows as (
 ),
 
 -- Under an incremental run, with the rows loaded before that may now rank differently among the
--- copies of their key (macro union_loaded_rows_to_rank).
-candidates as (
+-- copies of their key (macro union_loaded_rows_to_rank). Read three times below, so computed once
+-- (the CTEs before it are cheap and read once or twice: recomputed rather than written out).
+candidates as {{ tiering.materialization_hint('materialized') }} (
     select * from read_rows
     {{ tiering.union_loaded_rows_to_rank(this, load_plan, 'read_rows', duplicate_reason) }}
 ),
 
--- Only rows that pass every other rule compete; the first copy by date, amount, customer and
--- position in the input is kept.
-ranked_within_line_key as (
+-- Only rows that pass every other rule compete, and only keys with several such rows need a
+-- ranking (a sort of the few rows that are copies, not of every row): the first copy by date,
+-- amount, customer and position in the input is kept.
+keys_with_copies as (
+    select line_key
+    from candidates
+    where row_reject_reason is null
+    group by line_key
+    having count(*) > 1
+),
+
+ranked_copies as (
     select
-        *,
+        candidates.*,
         row_number() over (
-            partition by line_key, row_reject_reason is null
+            partition by candidates.line_key
             order by
-                transaction_date asc nulls last,
-                amount asc nulls last,
-                {{ tiering.binary_text('customer_id') }} asc nulls last,
-                {{ tiering.binary_text('source_file') }} asc,
-                raw_row_number asc
+                candidates.transaction_date asc,
+                candidates.amount asc,
+                {{ tiering.binary_text('candidates.customer_id') }} asc,
+                {{ tiering.binary_text('candidates.source_file') }} asc,
+                candidates.raw_row_number asc
         ) as copy_number
     from candidates
+    inner join keys_with_copies
+        on candidates.line_key = keys_with_copies.line_key
+    where candidates.row_reject_reason is null
 ),
 
 final as (
@@ -204,11 +217,32 @@ final as (
         transaction_date_text,
         amount_text,
         cost_text,
-        coalesce(
-            row_reject_reason,
-            case when copy_number > 1 then '{{ duplicate_reason }}' end
-        ) as reject_reason
-    from ranked_within_line_key
+        row_reject_reason as reject_reason
+    from candidates
+    where
+        row_reject_reason is not null
+        or line_key not in (select keys_with_copies.line_key from keys_with_copies)
+    union all
+    select
+        source_file,
+        load_version,
+        raw_row_number,
+        transaction_id,
+        line_id,
+        line_key,
+        customer_id,
+        transaction_date,
+        amount,
+        cost,
+        quantity,
+        channel,
+        product_category,
+        status,
+        transaction_date_text,
+        amount_text,
+        cost_text,
+        case when copy_number > 1 then '{{ duplicate_reason }}' end as reject_reason
+    from ranked_copies
 )
 
 select * from final
