@@ -1,6 +1,6 @@
-{#- Incremental loading of the transaction files into base_transactions.
+{#- Incremental loading of the transaction files into base_transaction_rows.
 
-    Every row of base_transactions carries its file (source_file) and the version it was loaded
+    Every row of base_transaction_rows carries its file (source_file) and the version it was loaded
     in (load_version: the file's size and modification time, and a fingerprint of the vars that
     decide how a row is read and typed). A file is read again when its load version changed: a
     new file, a file rewritten in place (a late correction), or a change of date_formats,
@@ -41,15 +41,15 @@
     {{- return(versions) -}}
 {% endmacro %}
 
-{#- What an incremental run of base_transactions reads, given what `relation` holds:
+{#- What an incremental run of base_transaction_rows reads, given what `relation` holds:
     files_to_read (the input's files not loaded in their current version, or holding rows dated
-    after an earlier run date that has now come) and files_to_replace (those, and the files loaded
-    before that are no longer in the input). -#}
+    after an earlier run date that has now come), files_to_replace (those, and the files loaded
+    before that are no longer in the input) and input_files (how many files the input has). -#}
 {% macro load_plan(relation) %}
     {%- set current = tiering.current_load_versions() -%}
     {%- set run_date = tiering.date_literal(run_started_at.strftime('%Y-%m-%d'), 'run date') -%}
     {%- set loaded = run_query(
-        "select source_file, load_version, max(case when reject_reason = 'transaction_date_in_future'"
+        "select source_file, load_version, max(case when row_reject_reason = 'transaction_date_in_future'"
         ~ " and transaction_date <= " ~ run_date ~ " then 1 else 0 end) as has_come"
         ~ " from " ~ relation ~ " group by source_file, load_version") -%}
     {%- set up_to_date = [] -%}
@@ -65,28 +65,23 @@
     {%- for file_name in files_to_read if file_name not in files_to_replace -%}
         {%- do files_to_replace.append(file_name) -%}
     {%- endfor -%}
-    {%- do log('base_transactions: ' ~ files_to_read | length ~ ' of ' ~ current | length
-        ~ ' input files to read, ' ~ (files_to_replace | reject('in', files_to_read) | list | length)
-        ~ ' gone.', info=true) -%}
-    {{- return({'files_to_read': files_to_read | sort, 'files_to_replace': files_to_replace | sort}) -}}
+    {{- return({'files_to_read': files_to_read | sort, 'files_to_replace': files_to_replace | sort,
+                'input_files': current | length}) -}}
 {% endmacro %}
 
-{#- Post-hook of base_transactions: delete the rows of files that are no longer in the input,
-    and those of an earlier version of a file that was read again. -#}
-{% macro delete_unloaded_files(relation) %}
-    {%- if not execute -%}
+{#- Pre-hook of base_transaction_rows: under an incremental run, delete the rows of the files it
+    reads again and of the files gone from the input (load_plan), and log what it reads. -#}
+{% macro delete_replaced_files(relation) %}
+    {%- if not execute or not is_incremental() -%}
         {{- return('') -}}
     {%- endif -%}
-    {%- set current = tiering.current_load_versions() -%}
-    {%- set loaded = run_query(
-        "select distinct source_file, load_version from " ~ relation).rows -%}
-    {%- set stale = [] -%}
-    {%- for file_name, load_version in loaded if current.get(file_name) != load_version -%}
-        {%- do stale.append('(source_file = ' ~ tiering.string_literal(file_name)
-            ~ ' and load_version = ' ~ tiering.string_literal(load_version) ~ ')') -%}
-    {%- endfor -%}
-    {%- if stale -%}
-        {%- do run_query('delete from ' ~ relation ~ ' where ' ~ stale | join(' or ')) -%}
+    {%- set plan = tiering.load_plan(relation) -%}
+    {%- set gone = plan.files_to_replace | reject('in', plan.files_to_read) | list -%}
+    {%- do log(relation.identifier ~ ': ' ~ plan.files_to_read | length ~ ' of ' ~ plan.input_files
+        ~ ' input files to read, ' ~ gone | length ~ ' gone.', info=true) -%}
+    {%- if plan.files_to_replace -%}
+        {%- do run_query('delete from ' ~ relation ~ ' where '
+            ~ tiering.is_in('source_file', plan.files_to_replace)) -%}
     {%- endif -%}
     {{- return('') -}}
 {% endmacro %}
@@ -130,48 +125,4 @@
 {% macro duckdb__input_files(table_name) %}
     {%- set path = tiering.input_path(table_name) -%}
     {{- return(tiering.input_file_versions(path) if path is not none else []) -}}
-{% endmacro %}
-
-{#- `union all` the rows of base_transactions (`relation`) loaded before that an incremental run
-    must rank again among the copies of their key: clean rows and duplicates, of files kept,
-    whose key is that of a clean row read now (in the CTE `read_rows`) or of a clean row or
-    duplicate of a file read again or gone. Nothing under a full build (`load_plan` none). -#}
-{% macro union_loaded_rows_to_rank(relation, load_plan, read_rows, duplicate_reason) %}
-    {%- if load_plan is not none %}
-    union all
-    select
-        loaded.source_file,
-        loaded.load_version,
-        loaded.raw_row_number,
-        loaded.transaction_id,
-        loaded.line_id,
-        loaded.line_key,
-        loaded.customer_id,
-        loaded.transaction_date,
-        loaded.amount,
-        loaded.cost,
-        loaded.quantity,
-        loaded.channel,
-        loaded.product_category,
-        loaded.status,
-        loaded.transaction_date_text,
-        loaded.amount_text,
-        loaded.cost_text,
-        cast(null as {{ dbt.type_string() }}) as row_reject_reason
-    from {{ relation }} as loaded
-    where
-        (loaded.reject_reason is null or loaded.reject_reason = '{{ duplicate_reason }}')
-        and not {{ tiering.is_in('loaded.source_file', load_plan.files_to_replace) }}
-        and loaded.line_key in (
-            select read_now.line_key
-            from {{ read_rows }} as read_now
-            where read_now.row_reject_reason is null
-            union
-            select replaced.line_key
-            from {{ relation }} as replaced
-            where
-                (replaced.reject_reason is null or replaced.reject_reason = '{{ duplicate_reason }}')
-                and {{ tiering.is_in('replaced.source_file', load_plan.files_to_replace) }}
-        )
-    {%- endif %}
 {% endmacro %}

@@ -21,3 +21,8 @@
 {% macro postgres__materialization_hint(hint) %}
     {{- return(hint) -}}
 {% endmacro %}
+
+{#- Redshift takes PostgreSQL's macros by default, but not this hint. -#}
+{% macro redshift__materialization_hint(hint) %}
+    {{- return('') -}}
+{% endmacro %}

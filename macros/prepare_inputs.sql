@@ -77,7 +77,7 @@
     glob such as data/daily/*.csv): nothing is copied. Every file is one branch of the view, with
     the contract's columns as text (an absent optional one as null; other columns are left out),
     the file's name as source_file, its size and modification time as source_file_version, and
-    each row's position in its file as source_row_number. base_transactions reads only the files
+    each row's position in its file as source_row_number. base_transaction_rows reads only the files
     it has not loaded yet. -#}
 {% macro load_input_file(table_name, path, var_name) %}
     {%- set path = path | string -%}
@@ -93,6 +93,11 @@
             ~ "to the project folder or absolute.") }}
     {%- endif -%}
     {%- set branches = [] -%}
+    {%- for file_name, file_version in files if "'" in file_name -%}
+        {{ exceptions.raise_compiler_error(
+            "The input file " ~ file_name ~ " (matched by the var " ~ var_name ~ "=" ~ path ~ ") has a "
+            ~ "quote character in its name, which is not supported; rename the file.") }}
+    {%- endfor -%}
     {%- for file_name, file_version in files -%}
         {%- do branches.append(tiering.input_file_branch(table_name, file_name, file_version, var_name)) -%}
     {%- endfor -%}
@@ -126,16 +131,17 @@
     {%- set contract = tiering.input_contract(table_name) -%}
     {%- set select_list = [] -%}
     {%- for name in contract.required + contract.optional -%}
-        {%- if name in present -%}
+        {%- if name == 'source_file' -%}
+            {#- The file's own name and version, whatever columns it has: the loads depend on them. -#}
+            {%- set expression = tiering.string_literal(file_name) -%}
+        {%- elif name == 'source_file_version' -%}
+            {%- set expression = tiering.string_literal(file_version) -%}
+        {%- elif name in present -%}
             {%- set expression = adapter.quote(present[name]) -%}
         {%- elif name == 'source_row_number' -%}
             {#- Parquet numbers its rows; a CSV file is read in order, one branch per file. -#}
             {%- set expression = 'file_row_number + 1' if reader.startswith('read_parquet')
                 else 'row_number() over ()' -%}
-        {%- elif name == 'source_file' -%}
-            {%- set expression = tiering.string_literal(file_name) -%}
-        {%- elif name == 'source_file_version' -%}
-            {%- set expression = tiering.string_literal(file_version) -%}
         {%- else -%}
             {%- set expression = 'null' -%}
         {%- endif -%}

@@ -1,0 +1,50 @@
+{#- The duplicate rule: among the rows that pass every other rule, rows sharing a key (line_key)
+    are copies of one transaction (or order line), and the first by transaction date, amount,
+    customer id, file name and position in the file is kept. One row per clean row whose key has
+    copies (a small share), with its rank; every other clean row is the only one of its key.
+    Rebuilt from every loaded row on each run, so a copy is judged against every file whatever
+    night it came. -#}
+{{ config(materialized='table') }}
+
+with
+
+clean_rows as {{ tiering.materialization_hint('not materialized') }} (
+    select
+        source_file,
+        raw_row_number,
+        line_key,
+        customer_id,
+        transaction_date,
+        amount
+    from {{ ref('base_transaction_rows') }}
+    where row_reject_reason is null
+),
+
+-- Only keys with several clean rows need a ranking: a sort of the few rows that are copies.
+keys_with_copies as (
+    select line_key
+    from clean_rows
+    group by line_key
+    having count(*) > 1
+),
+
+ranked as (
+    select
+        clean_rows.source_file,
+        clean_rows.raw_row_number,
+        clean_rows.line_key,
+        row_number() over (
+            partition by clean_rows.line_key
+            order by
+                clean_rows.transaction_date asc,
+                clean_rows.amount asc,
+                {{ tiering.binary_text('clean_rows.customer_id') }} asc,
+                {{ tiering.binary_text('clean_rows.source_file') }} asc,
+                clean_rows.raw_row_number asc
+        ) as copy_number
+    from clean_rows
+    inner join keys_with_copies
+        on clean_rows.line_key = keys_with_copies.line_key
+)
+
+select * from ranked
