@@ -67,6 +67,7 @@ FLOOR = "floor"
 CONTENDERS = ("dbt build", "dbt run", FLOOR, "pandas")
 ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, POSTGRES)
 DEFAULT_POSTGRES_MAX = 1_000_000
+DEFAULT_PANDAS_MAX = 10_000_000
 SEED = 42
 
 # The project's default vars, as the floor and pandas apply them.
@@ -973,12 +974,24 @@ def run_contender(workspace: Workspace, contender: str, size: int, repeat: int) 
     )
 
 
-def contender_order(repeat: int, size: int, postgres_max: int) -> list[str]:
-    """The contenders of one repeat, rotated by one place per repeat; then the nightly run
-    (it continues from dbt build's database and needs the floor's output) and PostgreSQL."""
+@dataclass(frozen=True)
+class Limits:
+    """The largest sizes some contenders run at: pandas holds every column in memory (about
+    0.4 GB per million rows here), and PostgreSQL is measured at its 1 M size."""
+
+    pandas_max: int = DEFAULT_PANDAS_MAX
+    postgres_max: int = DEFAULT_POSTGRES_MAX
+
+
+def contender_order(repeat: int, size: int, limits: Limits) -> list[str]:
+    """The contenders of one repeat, rotated by one place per repeat (pandas only up to its
+    limit); then the nightly run (it continues from dbt build's database and needs the floor's
+    output) and PostgreSQL (up to its limit)."""
     shift = repeat % len(CONTENDERS)
-    after = [NIGHTLY, *([POSTGRES] if size <= postgres_max else [])]
-    return [*CONTENDERS[shift:], *CONTENDERS[:shift], *after]
+    rotated = [*CONTENDERS[shift:], *CONTENDERS[:shift]]
+    if size > limits.pandas_max:
+        rotated.remove("pandas")
+    return [*rotated, NIGHTLY, *([POSTGRES] if size <= limits.postgres_max else [])]
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -1191,7 +1204,7 @@ def benchmark(
     sizes: Sequence[int],
     repeats: int,
     results: Path,
-    postgres_max: int = DEFAULT_POSTGRES_MAX,
+    limits: Limits = Limits(),
 ) -> Outcome:
     """Measure every contender at every size, alternating them; append JSON lines to `results`
     after each repeat."""
@@ -1205,7 +1218,7 @@ def benchmark(
         workspace = Workspace(root, ensure_inputs(work_dir, size), run_date)
         for repeat in range(repeats):
             runs = []
-            for contender in contender_order(repeat, size, postgres_max):
+            for contender in contender_order(repeat, size, limits):
                 print(f"{size:,} transactions, run {repeat + 1}: {contender}", file=sys.stderr)
                 runs.append(run_contender(workspace, contender, size, repeat))
             _check_repeat(runs, outcome)
@@ -1233,6 +1246,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="transaction counts, comma-separated (default 1000000,10000000)",
     )
     parser.add_argument("--repeats", type=int, default=1, help="runs per contender (default 1)")
+    parser.add_argument(
+        "--pandas-max",
+        type=int,
+        default=DEFAULT_PANDAS_MAX,
+        help="largest size pandas runs at (default 10000000: 100 M rows need some 40 GB)",
+    )
     parser.add_argument(
         "--postgres-max",
         type=int,
@@ -1276,7 +1295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["contender"]:
         return _contender_main(argv[1:])
     args = _parse_args(argv)
-    outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results, args.postgres_max)
+    limits = Limits(args.pandas_max, args.postgres_max)
+    outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results, limits)
     print(markdown_table(summarize(outcome.measurements, outcome.agreements)))
     for (size, contender, repeat), agreement in sorted(outcome.agreements.items()):
         for example in agreement.examples:

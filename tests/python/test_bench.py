@@ -170,14 +170,18 @@ def test_peak_memory_covers_the_children() -> None:
 
 def test_contenders_alternate_between_repeats() -> None:
     repeats = range(len(bench.CONTENDERS))
-    orders = [bench.contender_order(repeat, 10, 0)[: len(bench.CONTENDERS)] for repeat in repeats]
+    limits = bench.Limits(pandas_max=10, postgres_max=0)
+    orders = [bench.contender_order(repeat, 10, limits)[:-1] for repeat in repeats]
     assert all(sorted(order) == sorted(bench.CONTENDERS) for order in orders)
     assert len({order[0] for order in orders}) == len(bench.CONTENDERS)
 
 
-def test_nightly_follows_the_rotation_and_postgres_only_up_to_its_size() -> None:
-    assert bench.contender_order(1, 10, 0)[-1] == bench.NIGHTLY
-    assert bench.contender_order(1, 10, 10)[-2:] == [bench.NIGHTLY, bench.POSTGRES]
+def test_nightly_follows_the_rotation_and_pandas_and_postgres_run_up_to_their_sizes() -> None:
+    small = bench.contender_order(1, 10, bench.Limits(pandas_max=10, postgres_max=10))
+    assert small[-2:] == [bench.NIGHTLY, bench.POSTGRES]
+    large = bench.contender_order(1, 11, bench.Limits(pandas_max=10, postgres_max=10))
+    assert "pandas" not in large
+    assert large[-1] == bench.NIGHTLY
 
 
 def test_the_daily_file_is_a_thousandth_of_the_history_dated_the_new_day(

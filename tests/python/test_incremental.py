@@ -51,7 +51,7 @@ def base_rows(engine: DuckDBEngine) -> list[Row]:
 def files_read(run: DbtRun) -> tuple[int, int, int]:
     """(files read, files in the input, files gone) as base_transactions logged them."""
     found = re.search(
-        r"base_transactions: (\d+) of (\d+) input files to read, (\d+) gone", run.output
+        r"base_transaction_rows: (\d+) of (\d+) input files to read, (\d+) gone", run.output
     )
     assert found, run.output[-3000:]
     return int(found[1]), int(found[2]), int(found[3])
