@@ -1,5 +1,7 @@
 {#- Customer attributes, one row per customer. Personal data never leaves this model in clear
-    text: name and phone are dropped, email is kept only as a hash for matching. -#}
+    text: name and phone are dropped, email is kept only as a hash for matching. A table: its
+    tests and customer_tiers read it, and the raw customers are a view over the file. -#}
+{{ config(materialized='table') }}
 with
 
 raw_customers as (
