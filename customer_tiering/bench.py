@@ -857,7 +857,10 @@ class Workspace:
     run_date: date
 
     def path(self, contender: str, suffix: str) -> Path:
-        return self.root / (contender.replace(" ", "-") + suffix)
+        """A file or folder of `contender`'s, its name without spaces or commas (PostgreSQL
+        reads a comma in its socket directory as a list separator)."""
+        name = "-".join(contender.replace(",", " ").split())
+        return self.root / (name + suffix)
 
 
 def _dbt_args(workspace: Workspace, command: str, contender: str) -> list[str]:

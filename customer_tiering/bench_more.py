@@ -87,12 +87,16 @@ def run_nightly(
     floor: Callable[[Workspace, str], Timed],
 ) -> Timed:
     """Time the nightly `dbt build` on a copy of the full build's database (see the module)."""
-    from customer_tiering.bench import _dbt_args, _fresh_database, dbt_details
+    from customer_tiering.bench import FLOOR, _dbt_args, _fresh_database, dbt_details
 
     built = workspace.path("dbt build", ".duckdb")
     if not built.exists():
         raise RuntimeError("the dbt build contender left no database to continue from")
-    nightly = replace(workspace, inputs=nightly_inputs(workspace.inputs))
+    # Its own folder, so that its floor run does not replace the floor output of this repeat.
+    nightly = replace(
+        workspace, root=workspace.root / "nightly", inputs=nightly_inputs(workspace.inputs)
+    )
+    nightly.root.mkdir(parents=True, exist_ok=True)
     database = nightly.path(NIGHTLY, ".duckdb")
     env = _fresh_database(database)
     shutil.copy(built, database)
@@ -104,7 +108,7 @@ def run_nightly(
 
     timed = measure(dbt_build)
     details = dbt_details(nightly.path(NIGHTLY, "") / "target" / "run_results.json")
-    basis = floor(nightly, NIGHTLY + " floor")
+    basis = floor(nightly, FLOOR)
     return replace(timed, details={**details, "basis_output": str(basis.output)})
 
 

@@ -34,8 +34,10 @@ postgres, no password, database ``tiering``).
 
 CSV semantics of :func:`load_csv_tables`: the first column of every table is
 ``source_row_number bigint generated always as identity``, the row's position
-in the file (1 = first data row); the file's own columns follow, all
-``text``.  An unquoted empty field arrives as NULL, a quoted empty field
+in the file (1 = first data row), then ``source_file`` (the file's name) and
+``source_file_version`` (its size and modification time, which lets the
+project's incremental staging skip a file it has loaded); the file's own
+columns follow, all ``text``.  An unquoted empty field arrives as NULL, a quoted empty field
 (``""``) as an empty string.  The delimiter (one ASCII character, default
 ``,``) and the encoding (a PostgreSQL name such as ``UTF8``, ``GB18030`` or
 ``GBK``; default ``UTF8``) are the caller's; a leading BOM is ignored.
