@@ -110,7 +110,7 @@ with
 
 raw_rows as (
     select
-        filename as source_file,
+        file_index,
         file_row_number as raw_row_number,
         nullif(trim(transaction_id), '') as transaction_id,
         nullif(trim(customer_id), '') as customer_id,
@@ -121,16 +121,15 @@ raw_rows as (
         nullif(trim(channel), '') as channel,
         nullif(trim(product_category), '') as product_category,
         nullif(lower(trim(status)), '') as status
-    from read_parquet($transactions, file_row_number = true, filename = true)
+    from read_parquet($transactions, file_row_number = true)
 ),
 
 -- A file without any transaction id: only exact copies of a row (same values) are duplicates.
-id_presence as (
-    select
-        filename as source_file,
-        count(nullif(trim(transaction_id), '')) = 0 as has_no_ids
-    from read_parquet($transactions, filename = true)
-    group by filename
+files_without_ids as (
+    select file_index
+    from read_parquet($transactions)
+    group by file_index
+    having count(nullif(trim(transaction_id), '')) = 0
 ),
 
 -- Dates YYYY-MM-DD (1 or 2 digit month and day, a time after it ignored) naming a real day;
@@ -138,7 +137,7 @@ id_presence as (
 typed as (
     select
         raw_rows.*,
-        id_presence.has_no_ids,
+        raw_rows.file_index in (select file_index from files_without_ids) as has_no_ids,
         case when regexp_full_match(date_text, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?')
             then try_cast(regexp_extract(date_text, '^[0-9]+-[0-9]+-[0-9]+') as date)
         end as transaction_date,
@@ -149,13 +148,12 @@ typed as (
             then cast(cost_text as decimal(28, 6))
         end as cost
     from raw_rows
-    inner join id_presence on raw_rows.source_file = id_presence.source_file
 ),
 
 -- The rows that fail every reject rule (which reason rejects a row does not matter here).
 candidates as (
     select
-        source_file,
+        file_index,
         raw_row_number,
         transaction_id,
         case when has_no_ids then row(
@@ -184,7 +182,7 @@ clean as (
     from candidates
     qualify row_number() over (
         partition by transaction_id, copy_key
-        order by transaction_date, amount, customer_id, source_file, raw_row_number
+        order by transaction_date, amount, customer_id, file_index, raw_row_number
     ) = 1
 ),
 
