@@ -30,8 +30,10 @@ INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(call input_fil
 DBT_VARS := {$(INPUT_VARS)$(if $(and $(strip $(INPUT_VARS)),$(strip $(VARS))),$(comma) )$(strip $(VARS))}
 
 # make bench SIZES=1000000,10000000,100000000 (transaction counts); not part of make test.
+# BENCH_ARGS: more options of customer_tiering.bench, e.g. '--repeats 3 --postgres-max 0'.
 SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
+BENCH_ARGS ?=
 
 .PHONY: help venv demo-data build test lint fix test-python docs bench clean
 
@@ -75,7 +77,7 @@ docs: venv demo-data ## Generate the dbt docs site (target/)
 	$(BIN)/dbt docs generate
 
 bench: venv ## Benchmark dbt build/run against the raw-SQL floor and pandas (SIZES=1000000,10000000)
-	$(BIN)/python -m customer_tiering.bench --sizes $(SIZES) --work-dir $(BENCH_DIR)
+	$(BIN)/python -m customer_tiering.bench --sizes $(SIZES) --work-dir $(BENCH_DIR) $(BENCH_ARGS)
 
 clean: ## Remove generated files (keeps the virtual environment)
 	rm -rf target logs data tiering.duckdb

@@ -24,6 +24,9 @@ MART_KEYS = {
 }
 Row = dict[str, Any]
 LOG = logging.getLogger("tiering.tests")
+# `dbt build` without the unit tests, for tests about data, inputs and errors: the unit tests
+# run in the session builds and the var matrix, and add seconds to every other build.
+BUILD_WITHOUT_UNIT_TESTS = ("build", "--exclude", "resource_type:unit_test")
 
 
 class Engine(Protocol):

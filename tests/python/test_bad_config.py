@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engines import MARTS, DuckDBEngine, Row, build, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, Row, build, fetch_mart
 
 BAD_VARS = [
     ({"as_of_date": "2024-13-01"}, 'Invalid var as_of_date="2024-13-01"'),
@@ -65,7 +65,7 @@ def _write_without_column(source: Path, target: Path, dropped: str) -> None:
 
 def _assert_fails_and_keeps_marts(engine: DuckDBEngine, message: str, **dbt_vars: Any) -> None:
     before = _snapshot(engine)
-    run = build(engine, check=False, **dbt_vars)
+    run = build(engine, *BUILD_WITHOUT_UNIT_TESTS, check=False, **dbt_vars)
     assert not run.ok
     assert message in run.output, run.output[-2000:]
     assert "START sql" not in run.output, "a model started before the error"

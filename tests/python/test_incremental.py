@@ -13,7 +13,7 @@ import pytest
 
 from customer_tiering.dbt_runner import DbtRun
 from customer_tiering.generate import GeneratedFiles
-from engines import MARTS, DuckDBEngine, Row, build, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, Row, build, fetch_mart
 
 # Seeds and models, no tests: the tables are compared here (the full suite runs the tests).
 MODELS_ONLY = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
@@ -97,7 +97,9 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
 
     # Night 2: one new file; only it is read, and the marts equal those of the single file.
     (folder / day_3.name).write_bytes(day_3.read_bytes())
-    run = build(folder_engine, transactions_path=glob, customers_path=customers)
+    run = build(
+        folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob, customers_path=customers
+    )
     assert files_read(run) == (1, 3, 0)
     for mart in MARTS:
         assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart

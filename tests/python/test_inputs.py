@@ -7,7 +7,7 @@ import pyarrow.csv
 import pyarrow.parquet
 
 from customer_tiering.generate import GeneratedFiles
-from engines import MARTS, DuckDBEngine, build, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, build, fetch_mart
 
 
 def test_rerun_on_the_same_data_as_parquet_gives_identical_marts(
@@ -23,6 +23,6 @@ def test_rerun_on_the_same_data_as_parquet_gives_identical_marts(
     )
     parquet_path = duckdb_copy.work_dir / "transactions.parquet"
     pyarrow.parquet.write_table(table, parquet_path)
-    build(duckdb_copy, transactions_path=str(parquet_path))
+    build(duckdb_copy, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=str(parquet_path))
     for mart in MARTS:
         assert fetch_mart(duckdb_copy, mart) == fetch_mart(duckdb_engine, mart), mart
