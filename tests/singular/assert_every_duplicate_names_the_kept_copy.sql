@@ -1,0 +1,24 @@
+-- A rejected duplicate names the copy that was kept, and only a duplicate names one: a failing row
+-- is a duplicate that cannot be traced, or another reject that points at a copy.
+with
+
+rejected as (
+    select
+        source_file,
+        raw_row_number,
+        reject_reason,
+        duplicate_of_raw_row_number
+    from {{ ref('stg_transactions_rejected') }}
+)
+
+select *
+from rejected
+where
+    (
+        reject_reason in ('duplicate_transaction_id', 'duplicate_line')
+        and duplicate_of_raw_row_number is null
+    )
+    or (
+        reject_reason not in ('duplicate_transaction_id', 'duplicate_line')
+        and duplicate_of_raw_row_number is not null
+    )
