@@ -1,10 +1,12 @@
 {#- Customer attributes, one row per customer. Personal data never leaves this model in clear
     text: name and phone are dropped, email is kept only as a hash for matching. A table: its
-    tests and customer_tiers read it, and the raw customers are a view over the file. -#}
+    tests and customer_tiers read it, and the raw customers are a view over the file. Only the
+    customers listed more than once are ranked, so a file of millions streams through instead of
+    being sorted whole. -#}
 {{ config(materialized='table') }}
 with
 
-raw_customers as (
+raw_customers as {{ tiering.materialization_hint('not materialized') }} (
     select
         customer_id,
         customer_type,
@@ -17,7 +19,7 @@ raw_customers as (
     from {{ ref('base_tiering__raw_customers') }}
 ),
 
-typed as (
+typed as {{ tiering.materialization_hint('not materialized') }} (
     select
         nullif(trim(customer_id), '') as customer_id,
         nullif(lower(trim(customer_type)), '') as customer_type,
@@ -31,22 +33,62 @@ typed as (
     from raw_customers
 ),
 
-ranked as (
+-- Customers listed more than once: the only ones that need a ranking.
+ids_with_copies as (
+    select nullif(trim(customer_id), '') as customer_id
+    from raw_customers
+    where nullif(trim(customer_id), '') is not null
+    group by nullif(trim(customer_id), '')
+    having count(*) > 1
+),
+
+ranked_copies as (
     select
-        *,
+        typed.*,
         row_number() over (
-            partition by customer_id
+            partition by typed.customer_id
             order by
-                signup_date asc nulls last,
-                {{ tiering.binary_text('customer_type') }} asc nulls last,
-                {{ tiering.binary_text('industry') }} asc nulls last,
-                {{ tiering.binary_text('company_size') }} asc nulls last,
-                {{ tiering.binary_text('ownership') }} asc nulls last,
-                {{ tiering.binary_text('region') }} asc nulls last,
-                {{ tiering.binary_text('email_hash') }} asc nulls last
+                typed.signup_date asc nulls last,
+                {{ tiering.binary_text('typed.customer_type') }} asc nulls last,
+                {{ tiering.binary_text('typed.industry') }} asc nulls last,
+                {{ tiering.binary_text('typed.company_size') }} asc nulls last,
+                {{ tiering.binary_text('typed.ownership') }} asc nulls last,
+                {{ tiering.binary_text('typed.region') }} asc nulls last,
+                {{ tiering.binary_text('typed.email_hash') }} asc nulls last
         ) as copy_number
     from typed
-    where customer_id is not null
+    inner join ids_with_copies
+        on typed.customer_id = ids_with_copies.customer_id
+),
+
+one_row_per_customer as (
+    select
+        customer_id,
+        customer_type,
+        industry,
+        company_size,
+        ownership,
+        region,
+        signup_date,
+        email_hash,
+        has_email
+    from typed
+    where
+        customer_id is not null
+        and customer_id not in (select ids_with_copies.customer_id from ids_with_copies)
+    union all
+    select
+        customer_id,
+        customer_type,
+        industry,
+        company_size,
+        ownership,
+        region,
+        signup_date,
+        email_hash,
+        has_email
+    from ranked_copies
+    where copy_number = 1
 ),
 
 final as (
@@ -59,8 +101,7 @@ final as (
         region,
         signup_date,
         case when has_email then email_hash end as email_hash
-    from ranked
-    where copy_number = 1
+    from one_row_per_customer
 )
 
 select * from final
