@@ -1,17 +1,50 @@
 {#- dbt_utils' unique_combination_of_columns: no two rows share the values of all the given
-    columns. A failing row is one such combination, with how often it occurs. -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
+    columns. A failing row is one such combination, with how often it occurs. by_sorting=true
+    finds repeats by sorting instead (each row against the one before it in key order, the last
+    column compared within the others): slower, but it spills to disk where a hash aggregate of
+    very many keys over a view of files can exhaust DuckDB's memory limit; a failing row is then
+    each repeated row after the first. -#}
+{% test unique_combination_of_columns(model, combination_of_columns, by_sorting=false) %}
+{%- set columns = combination_of_columns | join(', ') %}
+{%- set last = combination_of_columns[-1] %}
+{%- set others = combination_of_columns[:-1] %}
 
 with
 
+{%- if by_sorting %}
+
+ordered as (
+    select
+        {{ columns }},
+        lag({{ last }}) over (
+            {%- if others %}
+            partition by {{ others | join(', ') }}
+            {%- endif %}
+            order by {{ last }}
+        ) as previous_value
+    from {{ model }}
+),
+
 combinations as (
     select
-        {{ combination_of_columns | join(', ') }},
+        {{ columns }},
+        2 as occurrences
+    from ordered
+    where previous_value = {{ last }}
+)
+
+{%- else %}
+
+combinations as (
+    select
+        {{ columns }},
         count(*) as occurrences
     from {{ model }}
-    group by {{ combination_of_columns | join(', ') }}
+    group by {{ columns }}
     having count(*) > 1
 )
+
+{%- endif %}
 
 select * from combinations
 

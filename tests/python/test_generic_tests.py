@@ -13,6 +13,8 @@ from customer_tiering.generate import GeneratedFiles
 from engines import DuckDBEngine, build, run_results
 
 FIXTURE_SEED = "value\n-1\n0\n1\n5\n6\n"
+# Keys (file_name, line_number): (a, 2) twice and (b, 1) three times.
+KEYS_SEED = "file_name,line_number\na,1\na,2\na,2\nb,1\nb,1\nb,1\nc,1\n"
 FIXTURE_TESTS = """version: 2
 
 seeds:
@@ -37,6 +39,24 @@ seeds:
               name: lower_bound_only
               arguments:
                 min_value: 1
+
+  - name: unique_combination_fixture
+    description: Keys repeated twice and three times, to prove unique_combination_of_columns fails.
+    data_tests:
+      - unique_combination_of_columns:
+          name: repeated_keys_by_hashing
+          arguments:
+            combination_of_columns: [file_name, line_number]
+      - unique_combination_of_columns:
+          name: repeated_keys_by_sorting
+          arguments:
+            combination_of_columns: [file_name, line_number]
+            by_sorting: true
+    columns:
+      - name: file_name
+        description: A file name.
+      - name: line_number
+        description: A line number.
 """
 
 
@@ -51,16 +71,20 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_DIR / name, target / name)
     (target / "seeds" / "accepted_range_fixture.csv").write_text(FIXTURE_SEED, encoding="utf-8")
+    (target / "seeds" / "unique_combination_fixture.csv").write_text(KEYS_SEED, encoding="utf-8")
     (target / "seeds" / "_fixture.yml").write_text(FIXTURE_TESTS, encoding="utf-8")
     return target
 
 
-def test_accepted_range_returns_exactly_the_rows_out_of_range(
+def test_generic_tests_return_exactly_the_bad_rows(
     project_copy: Path, fixture_files: GeneratedFiles, tmp_path: Path
 ) -> None:
     engine = DuckDBEngine(tmp_path, fixture_files.transactions_path, None)
     run = build(
-        engine, "build", "--select", "accepted_range_fixture", project_dir=project_copy, check=False
+        engine,
+        *("build", "--select", "accepted_range_fixture", "unique_combination_fixture"),
+        project_dir=project_copy,
+        check=False,
     )
     assert not run.ok
     failures = {
@@ -68,4 +92,11 @@ def test_accepted_range_returns_exactly_the_rows_out_of_range(
         for result in run_results(engine)
         if result["unique_id"].startswith("test.")
     }
-    assert failures == {"inclusive_range": 2, "exclusive_range": 4, "lower_bound_only": 2}
+    assert failures == {
+        "inclusive_range": 2,
+        "exclusive_range": 4,
+        "lower_bound_only": 2,
+        # One failing row per repeated key; by sorting, one per repeat after the first.
+        "repeated_keys_by_hashing": 2,
+        "repeated_keys_by_sorting": 3,
+    }
