@@ -32,9 +32,9 @@
 {% endmacro %}
 
 {#- The input's files and their versions, as a mapping from file name to load version. -#}
-{% macro current_load_versions() %}
+{% macro current_load_versions(table_name='raw_transactions') %}
     {%- set versions = {} -%}
-    {%- for file_name, file_version in tiering.input_files('raw_transactions') -%}
+    {%- for file_name, file_version in tiering.input_files(table_name) -%}
         {%- do versions.update({file_name: (file_version or tiering.unversioned())
             ~ '/' ~ tiering.reading_fingerprint()}) -%}
     {%- endfor -%}
@@ -125,4 +125,38 @@
 {% macro duckdb__input_files(table_name) %}
     {%- set path = tiering.input_path(table_name) -%}
     {{- return(tiering.input_file_versions(path) if path is not none else []) -}}
+{% endmacro %}
+
+{#- One version for the whole input `table_name` (every file's load version): what a model that is
+    rebuilt only when its input changed stores in its input_version column. -#}
+{% macro input_version(table_name) %}
+    {{- return(local_md5(tiering.current_load_versions(table_name) | dictsort | tojson)) -}}
+{% endmacro %}
+
+{#- True when `relation` (an existing model with an input_version column; call it only under
+    is_incremental()) was built from the current version of the input `table_name`, so an
+    incremental run has nothing to do. An empty table
+    is never up to date (an empty input costs nothing to read again). -#}
+{% macro is_up_to_date(relation, table_name) %}
+    {%- if not execute -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set built_from = run_query('select distinct input_version from ' ~ relation).columns[0].values() -%}
+    {{- return(built_from | list == [tiering.input_version(table_name)]) -}}
+{% endmacro %}
+
+{#- Pre-hook of a model rebuilt only when its input changed: under an incremental run, empty
+    `relation` when its input `table_name` changed (the model then reads the whole input again),
+    and log which of the two happens. -#}
+{% macro empty_if_outdated(relation, table_name) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if tiering.is_up_to_date(relation, table_name) -%}
+        {%- do log(relation.identifier ~ ': ' ~ table_name ~ ' unchanged, nothing to read.', info=true) -%}
+    {%- else -%}
+        {%- do log(relation.identifier ~ ': ' ~ table_name ~ ' changed, reading it again.', info=true) -%}
+        {%- do run_query('delete from ' ~ relation) -%}
+    {%- endif -%}
+    {{- return('') -}}
 {% endmacro %}

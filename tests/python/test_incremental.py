@@ -25,6 +25,10 @@ BASE_COLUMNS = (
     "transaction_date_text, amount_text, cost_text, reject_reason"
 )
 
+# What stg_customers logs when its input is, or is not, the one it was built from.
+CUSTOMERS_KEPT = "stg_customers: raw_customers unchanged, nothing to read."
+CUSTOMERS_READ = "stg_customers: raw_customers changed, reading it again."
+
 
 def split_into_files(source: Path, folder: Path, parts: Sequence[str]) -> list[Path]:
     """The rows of the CSV `source` cut into consecutive files named `parts`, in that order."""
@@ -101,6 +105,7 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
         folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob, customers_path=customers
     )
     assert files_read(run) == (1, 3, 0)
+    assert CUSTOMERS_KEPT in run.output
     for mart in MARTS:
         assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
 
@@ -119,8 +124,10 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
     stat = (folder / day_2.name).stat()
     os.utime(folder / day_2.name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     (folder / day_1.name).unlink()
+    # The customer file is dropped the same night: stg_customers is built again, without it.
     run = build(folder_engine, "run", transactions_path=glob)
     assert files_read(run) == (1, 2, 1)
+    assert CUSTOMERS_READ in run.output
     assert_same_as_full_build(folder_engine, folder, tmp_path, "corrected")
 
 

@@ -2,8 +2,15 @@
     text: name and phone are dropped, email is kept only as a hash for matching. A table: its
     tests and customer_tiers read it, and the raw customers are a view over the file. Only the
     customers listed more than once are ranked, so a file of millions streams through instead of
-    being sorted whole. -#}
-{{ config(materialized='table') }}
+    being sorted whole. Incremental: rebuilt only when the customer file (or a var that decides
+    how it is read) changed since the last run, else left as it is. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ tiering.empty_if_outdated(this, 'raw_customers') }}",
+) }}
+{%- set is_up_to_date = is_incremental() and tiering.is_up_to_date(this, 'raw_customers') %}
 with
 
 raw_customers as {{ tiering.materialization_hint('not materialized') }} (
@@ -100,8 +107,10 @@ final as (
         ownership,
         region,
         signup_date,
-        case when has_email then email_hash end as email_hash
+        case when has_email then email_hash end as email_hash,
+        '{{ tiering.input_version('raw_customers') if execute else '' }}' as input_version
     from one_row_per_customer
+    where {{ '1 = 0' if is_up_to_date else '1 = 1' }}
 )
 
 select * from final
