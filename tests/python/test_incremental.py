@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from customer_tiering.dbt_runner import DbtRun
@@ -150,3 +151,64 @@ def test_full_refresh_rebuilds_from_every_file(duckdb_copy: DuckDBEngine) -> Non
     assert "input files to read" not in run.output
     rows = duckdb_copy.fetch("select count(*) as n from staging.base_transactions")
     assert rows[0]["n"] > 0
+
+
+def verified_files(engine: DuckDBEngine) -> list[str]:
+    """The file names the verification record holds."""
+    rows = engine.fetch("select source_file from staging.tiering_verified_files order by 1")
+    return [Path(row["source_file"]).name for row in rows]
+
+
+def tamper(engine: DuckDBEngine, file_name: str) -> None:
+    """Give one clean row of `file_name` a reject reason that does not exist."""
+    with duckdb.connect(str(engine.database)) as connection:
+        connection.execute(
+            "update staging.base_transaction_rows set row_reject_reason = 'no_such_reason'"
+            " where raw_row_number = (select min(raw_row_number) from staging.base_transaction_rows"
+            f"   where row_reject_reason is null and source_file like '%{file_name}')"
+            f" and source_file like '%{file_name}'"
+        )
+
+
+def test_tests_read_the_files_not_yet_verified(
+    folder_engine: DuckDBEngine, fixture_files: GeneratedFiles, tmp_path: Path
+) -> None:
+    folder = tmp_path / "daily"
+    glob = str(folder / "*.csv")
+    *first_days, day_3 = split_into_files(
+        fixture_files.transactions_path, tmp_path / "all", ["day-1.csv", "day-2.csv", "day-3.csv"]
+    )
+    folder.mkdir()
+    for path in first_days:
+        (folder / path.name).write_bytes(path.read_bytes())
+
+    # A build whose every test passed verifies its files.
+    build(folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob)
+    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv"]
+
+    # A run without tests loads a new file but does not verify it; the tests that follow read it
+    # and catch a fault in it, and a failed test verifies nothing.
+    (folder / day_3.name).write_bytes(day_3.read_bytes())
+    build(folder_engine, "run", transactions_path=glob)
+    tamper(folder_engine, "day-3.csv")
+    run = build(folder_engine, "test", transactions_path=glob, check=False)
+    assert run.returncode != 0
+    assert "relationships_base_transaction_rows_row_reject_reason" in run.output
+    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv"]
+
+    # --full-refresh forgets what was verified: every file is read by the tests again, and a
+    # fault in a file verified before is caught.
+    build(folder_engine, "run", "--full-refresh", transactions_path=glob)
+    tamper(folder_engine, "day-1.csv")
+    run = build(folder_engine, "test", transactions_path=glob, check=False)
+    assert run.returncode != 0
+    assert "relationships_base_transaction_rows_row_reject_reason" in run.output
+
+    # Once the rows are right again, a passing test run verifies every file.
+    with duckdb.connect(str(folder_engine.database)) as connection:
+        connection.execute(
+            "update staging.base_transaction_rows set row_reject_reason = null"
+            " where row_reject_reason = 'no_such_reason'"
+        )
+    build(folder_engine, "test", transactions_path=glob)
+    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]

@@ -1,5 +1,6 @@
 -- A rejected duplicate names the copy that was kept, and only a duplicate names one: a failing row
--- is a duplicate that cannot be traced, or another reject that points at a copy.
+-- is a duplicate that cannot be traced, or another reject that points at a copy. Only the rows that
+-- can have changed since they last passed are read (macros/verified_files.sql).
 with
 
 rejected as (
@@ -9,6 +10,7 @@ rejected as (
         reject_reason,
         duplicate_of_raw_row_number
     from {{ ref('stg_transactions_rejected') }}
+    where {{ tiering.is_in_rows_to_verify() }}
 )
 
 select *

@@ -2,6 +2,8 @@ with
 
 clean_transactions as (
     select
+        source_file,
+        raw_row_number,
         line_key,
         transaction_id,
         line_id,

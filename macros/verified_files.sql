@@ -1,0 +1,150 @@
+{#- Tests of transaction rows re-check only what can have changed since they last passed.
+
+    A file's rows are typed once, when the file is loaded (base_transaction_rows), and never change
+    until the file is read again; what a later run can change about them is only the duplicate
+    rule's verdict, and only for keys with copies (base_transaction_copies). So once every test
+    has passed over a file's rows, a later run need test only
+      - the rows of the files not verified in their current version ("files to verify"), and
+      - the rows whose key has copies ("rows to verify": those, and every row of such a key).
+    The tests that may be scoped say so with a placeholder in their `where` config, replaced at
+    run time by get_where_subquery below: __files_to_verify__ or __rows_to_verify__.
+
+    The record of verified files (source_file, load_version) is a table next to
+    base_transaction_rows, written by the on-run-end hook after a `dbt build` or `dbt test` in which
+    every selected node succeeded and every test of the project ran; `--full-refresh` drops it, so
+    the next tests read every row again. -#}
+
+{#- The relation of a model of this project (its database, schema and alias from the graph). -#}
+{% macro model_relation(model_name) %}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+    {{- return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) -}}
+{% endmacro %}
+
+{#- The table recording the files whose rows passed every test, as loaded. -#}
+{% macro verified_files_relation() %}
+    {%- set rows = tiering.model_relation('base_transaction_rows') -%}
+    {{- return(api.Relation.create(
+        database=rows.database, schema=rows.schema, identifier='tiering_verified_files')) -}}
+{% endmacro %}
+
+{#- The verified files, as a mapping from file name to the load version that was verified. -#}
+{% macro verified_files() %}
+    {%- set relation = tiering.verified_files_relation() -%}
+    {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        {{- return({}) -}}
+    {%- endif -%}
+    {%- set verified = {} -%}
+    {%- for file_name, load_version in run_query(
+            'select source_file, load_version from ' ~ relation).rows -%}
+        {%- do verified.update({file_name: load_version}) -%}
+    {%- endfor -%}
+    {{- return(verified) -}}
+{% endmacro %}
+
+{#- The input's files that are not verified in their current load version. -#}
+{% macro files_to_verify() %}
+    {%- set verified = tiering.verified_files() -%}
+    {%- set files = [] -%}
+    {%- for file_name, load_version in tiering.current_load_versions() | dictsort -%}
+        {%- if verified.get(file_name) != load_version -%}
+            {%- do files.append(file_name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(files) -}}
+{% endmacro %}
+
+{#- SQL: the row (with a source_file column) belongs to a file to verify (every row while no file
+    is verified). -#}
+{% macro is_in_files_to_verify() %}
+    {%- if not execute or tiering.verified_files() | length == 0 -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {{- return(tiering.is_in('source_file', tiering.files_to_verify())) -}}
+{% endmacro %}
+
+{#- SQL: the row (with source_file and line_key columns) belongs to a file to verify, or its key
+    has copies. -#}
+{% macro is_in_rows_to_verify() %}
+    {%- if not execute -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set in_files = tiering.is_in_files_to_verify() -%}
+    {%- if in_files == '1 = 1' -%}
+        {{- return(in_files) -}}
+    {%- endif -%}
+    {{- return('(' ~ in_files ~ ' or line_key in (select line_key from '
+        ~ tiering.model_relation('base_transaction_copies') ~ '))') -}}
+{% endmacro %}
+
+{#- dbt's get_where_subquery, with the placeholders above replaced. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if not where -%}
+        {{- return(relation) -}}
+    {%- endif -%}
+    {%- if '__files_to_verify__' in where -%}
+        {%- set where = where | replace('__files_to_verify__', tiering.is_in_files_to_verify()) -%}
+    {%- endif -%}
+    {%- if '__rows_to_verify__' in where -%}
+        {%- set where = where | replace('__rows_to_verify__', tiering.is_in_rows_to_verify()) -%}
+    {%- endif -%}
+    {{- return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -}}
+{%- endmacro %}
+
+{#- True when every test of this project was selected and every selected node succeeded. -#}
+{% macro every_test_passed(results) %}
+    {%- if flags.WHICH not in ['build', 'test'] -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- for node in graph.nodes.values()
+            if node.resource_type == 'test' and node.package_name == project_name
+            and node.unique_id not in selected_resources -%}
+        {{- return(false) -}}
+    {%- endfor -%}
+    {%- for result in results if result.status not in ['success', 'pass', 'warn'] -%}
+        {{- return(false) -}}
+    {%- endfor -%}
+    {{- return(true) -}}
+{% endmacro %}
+
+{#- on-run-end: after a run in which every test passed, record as verified the files whose rows
+    base_transaction_rows holds in their current load version. -#}
+{% macro record_verified_files(results) %}
+    {%- if not execute or not tiering.every_test_passed(results) -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set rows = tiering.model_relation('base_transaction_rows') -%}
+    {%- if adapter.get_relation(rows.database, rows.schema, rows.identifier) is none -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set current = tiering.current_load_versions() -%}
+    {%- set verified = [] -%}
+    {%- for file_name, load_version in run_query(
+            'select distinct source_file, load_version from ' ~ rows).rows
+            if current.get(file_name) == load_version -%}
+        {%- do verified.append('(' ~ tiering.string_literal(file_name) ~ ', '
+            ~ tiering.string_literal(load_version) ~ ')') -%}
+    {%- endfor -%}
+    {%- set relation = tiering.verified_files_relation() -%}
+    {%- do log('Verified ' ~ verified | length ~ ' of ' ~ current | length ~ ' input files.', info=true) -%}
+    {%- set text = dbt.type_string() -%}
+    drop table if exists {{ relation }};
+    create table {{ relation }} as
+    select
+        cast(source_file as {{ text }}) as source_file,
+        cast(load_version as {{ text }}) as load_version
+    from (
+        {%- if verified %}
+        values {{ verified | join(', ') }}
+        {%- else %}
+        select null as source_file, null as load_version where 1 = 0
+        {%- endif %}
+    ) as verified (source_file, load_version)
+{% endmacro %}
+
+{#- on-run-start: `--full-refresh` forgets what was verified, so every row is tested again. -#}
+{% macro forget_verified_files() %}
+    {%- if execute and flags.FULL_REFRESH and tiering.builds_models() -%}
+        drop table if exists {{ tiering.verified_files_relation() }}
+    {%- endif -%}
+{% endmacro %}
