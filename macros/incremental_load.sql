@@ -141,6 +141,12 @@
     {%- if not execute -%}
         {{- return(false) -}}
     {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'input_version' not in columns -%}
+        {#- Built by a release without the column: rebuilt (on_schema_change then asks for
+            --full-refresh). -#}
+        {{- return(false) -}}
+    {%- endif -%}
     {%- set built_from = run_query('select distinct input_version from ' ~ relation).columns[0].values() -%}
     {{- return(built_from | list == [tiering.input_version(table_name)]) -}}
 {% endmacro %}
