@@ -166,3 +166,52 @@
     {%- endif -%}
     {{- return('') -}}
 {% endmacro %}
+
+{#- This run's start as a timestamp literal (UTC, to the microsecond): when rows were loaded or
+    ranked. -#}
+{% macro run_timestamp() %}
+    {{- return('cast(' ~ tiering.string_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f'))
+        ~ ' as ' ~ dbt.type_timestamp() ~ ')') -}}
+{% endmacro %}
+
+{#- What an incremental run of base_transaction_copies (`relation`) ranks again: mode 'new_rows'
+    (the keys of the clean rows loaded after its last ranking, ranked_since), or 'all' when it
+    holds no copy, or a copy whose row is no longer loaded as it was (its file was read again or
+    is gone: a key may have lost a copy), or outside an incremental run. -#}
+{% macro copies_plan(relation) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return({'mode': 'all'}) -}}
+    {%- endif -%}
+    {%- set rows = tiering.model_relation('base_transaction_rows') -%}
+    {%- set ranked = run_query('select max(ranked_at) from ' ~ relation).columns[0].values()[0] -%}
+    {%- set lost = run_query(
+        'select count(*) from (select distinct source_file, loaded_at from ' ~ relation ~ ') as copies'
+        ~ ' where (source_file, loaded_at) not in (select distinct source_file, loaded_at from '
+        ~ rows ~ ')').columns[0].values()[0] -%}
+    {%- if ranked is none or lost > 0 -%}
+        {{- return({'mode': 'all'}) -}}
+    {%- endif -%}
+    {%- set ranked_text = ranked.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
+    {{- return({'mode': 'new_rows', 'ranked_text': ranked_text, 'ranked_since': 'cast('
+        ~ tiering.string_literal(ranked_text) ~ ' as ' ~ dbt.type_timestamp() ~ ')'}) -}}
+{% endmacro %}
+
+{#- Pre-hook of base_transaction_copies: under an incremental run, delete the copies of the keys
+    it ranks again (copies_plan), and log which. -#}
+{% macro delete_keys_to_rank(relation) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set plan = tiering.copies_plan(relation) -%}
+    {%- if plan.mode == 'all' -%}
+        {%- do log(relation.identifier ~ ': ranking the copies of every key.', info=true) -%}
+        {%- do run_query('delete from ' ~ relation) -%}
+    {%- else -%}
+        {%- do log(relation.identifier ~ ': ranking the copies of the keys of rows loaded since '
+            ~ plan.ranked_text ~ ' UTC.', info=true) -%}
+        {%- do run_query('delete from ' ~ relation ~ ' where line_key in (select line_key from '
+            ~ tiering.model_relation('base_transaction_rows') ~ ' where loaded_at > '
+            ~ plan.ranked_since ~ ')') -%}
+    {%- endif -%}
+    {{- return('') -}}
+{% endmacro %}

@@ -7,7 +7,8 @@
       - the rows of the files not verified in their current version ("files to verify"), and
       - the rows whose key has copies ("rows to verify": those, and every row of such a key).
     The tests that may be scoped say so with a placeholder in their `where` config, replaced at
-    run time by get_where_subquery below: __files_to_verify__ or __rows_to_verify__.
+    run time by get_where_subquery below: __files_to_verify__ or __rows_to_verify__ (singular
+    tests call the macros is_in_files_to_verify and rows_to_verify).
 
     The record of verified files (source_file, load_version) is a table next to
     base_transaction_rows, written by the on-run-end hook after a `dbt build` or `dbt test` in which
@@ -62,32 +63,44 @@
     {{- return(tiering.is_in('source_file', tiering.files_to_verify())) -}}
 {% endmacro %}
 
-{#- SQL: the row (with source_file and line_key columns) belongs to a file to verify, or its key
-    has copies. -#}
-{% macro is_in_rows_to_verify() %}
-    {%- if not execute -%}
-        {{- return('1 = 1') -}}
-    {%- endif -%}
+{#- SQL: a subquery of the rows of `relation` (with source_file and raw_row_number columns) to
+    verify: those of the files to verify, and those listed in base_transaction_copies (every row
+    whose key has copies, whose duplicate verdict can change with any file). Two selections
+    rather than one `or`, so that the first reads only its files' blocks, and the second checks
+    the row number, a cheap integer, before the file name. -#}
+{% macro rows_to_verify(relation) %}
     {%- set in_files = tiering.is_in_files_to_verify() -%}
     {%- if in_files == '1 = 1' -%}
-        {{- return(in_files) -}}
+        {{- return(relation) -}}
     {%- endif -%}
-    {{- return('(' ~ in_files ~ ' or line_key in (select line_key from '
-        ~ tiering.model_relation('base_transaction_copies') ~ '))') -}}
+    {%- set copies = tiering.model_relation('base_transaction_copies') -%}
+    {%- set rows -%}
+    (
+        select * from {{ relation }} where {{ in_files }}
+        union all
+        select * from {{ relation }}
+        where
+            raw_row_number in (select raw_row_number from {{ copies }})
+            and (source_file, raw_row_number) in (select source_file, raw_row_number from {{ copies }})
+            and not ({{ in_files }})
+    )
+    {%- endset -%}
+    {{- return(rows) -}}
 {% endmacro %}
 
-{#- dbt's get_where_subquery, with the placeholders above replaced. -#}
+{#- dbt's get_where_subquery, with the placeholders above: `where: __files_to_verify__` tests the
+    rows of the files to verify, `where: __rows_to_verify__` the rows to verify. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
         {{- return(relation) -}}
+    {%- elif where == '__rows_to_verify__' -%}
+        {{- return(tiering.rows_to_verify(relation) ~ ' dbt_subquery') -}}
+    {%- elif '__rows_to_verify__' in where -%}
+        {{- exceptions.raise_compiler_error(
+            "where: __rows_to_verify__ cannot be combined with other conditions, got: " ~ where) -}}
     {%- endif -%}
-    {%- if '__files_to_verify__' in where -%}
-        {%- set where = where | replace('__files_to_verify__', tiering.is_in_files_to_verify()) -%}
-    {%- endif -%}
-    {%- if '__rows_to_verify__' in where -%}
-        {%- set where = where | replace('__rows_to_verify__', tiering.is_in_rows_to_verify()) -%}
-    {%- endif -%}
+    {%- set where = where | replace('__files_to_verify__', tiering.is_in_files_to_verify()) -%}
     {{- return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -}}
 {%- endmacro %}
 

@@ -29,6 +29,9 @@ BASE_COLUMNS = (
 # What stg_customers logs when its input is, or is not, the one it was built from.
 CUSTOMERS_KEPT = "stg_customers: raw_customers unchanged, nothing to read."
 CUSTOMERS_READ = "stg_customers: raw_customers changed, reading it again."
+# What base_transaction_copies logs when it ranks the keys of new rows, or every key.
+COPIES_OF_NEW_ROWS = "base_transaction_copies: ranking the copies of the keys of rows loaded since"
+COPIES_OF_EVERY_KEY = "base_transaction_copies: ranking the copies of every key."
 
 
 def split_into_files(source: Path, folder: Path, parts: Sequence[str]) -> list[Path]:
@@ -107,6 +110,7 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
     )
     assert files_read(run) == (1, 3, 0)
     assert CUSTOMERS_KEPT in run.output
+    assert COPIES_OF_NEW_ROWS in run.output
     for mart in MARTS:
         assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
 
@@ -129,6 +133,7 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
     run = build(folder_engine, "run", transactions_path=glob)
     assert files_read(run) == (1, 2, 1)
     assert CUSTOMERS_READ in run.output
+    assert COPIES_OF_EVERY_KEY in run.output
     assert_same_as_full_build(folder_engine, folder, tmp_path, "corrected")
 
 

@@ -9,8 +9,7 @@ rejected as (
         raw_row_number,
         reject_reason,
         duplicate_of_raw_row_number
-    from {{ ref('stg_transactions_rejected') }}
-    where {{ tiering.is_in_rows_to_verify() }}
+    from {{ tiering.rows_to_verify(ref('stg_transactions_rejected')) }} as rows_to_verify
 )
 
 select *

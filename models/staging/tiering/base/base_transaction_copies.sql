@@ -2,23 +2,56 @@
     are copies of one transaction (or order line), and the first by transaction date, amount,
     customer id, file name and position in the file is kept. One row per clean row whose key has
     copies (a small share), with its rank; every other clean row is the only one of its key.
-    Rebuilt from every loaded row on each run, so a copy is judged against every file whatever
-    night it came. -#}
-{{ config(materialized='table') }}
+    Incremental: a run ranks again the keys of the rows loaded since the last ranking (their
+    copies in every file, so a copy is judged against every file whatever night it came); it
+    ranks every key again when a file was read again or is gone (macro copies_plan). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ tiering.delete_keys_to_rank(this) }}",
+) }}
+{%- set plan = tiering.copies_plan(this) %}
 
 with
 
-clean_rows as {{ tiering.materialization_hint('not materialized') }} (
+loaded_rows as {{ tiering.materialization_hint('not materialized') }} (
     select
         source_file,
         raw_row_number,
         line_key,
         customer_id,
         transaction_date,
-        amount
+        amount,
+        loaded_at,
+        row_reject_reason
     from {{ ref('base_transaction_rows') }}
+),
+
+{%- if plan.mode == 'new_rows' %}
+
+-- An incremental run ranks again only the keys of the rows loaded since the last ranking.
+keys_to_rank as (
+    select distinct line_key
+    from loaded_rows
+    where loaded_at > {{ plan.ranked_since }}
+),
+
+clean_rows as {{ tiering.materialization_hint('not materialized') }} (
+    select *
+    from loaded_rows
+    where
+        row_reject_reason is null
+        and line_key in (select keys_to_rank.line_key from keys_to_rank)
+),
+{%- else %}
+
+clean_rows as {{ tiering.materialization_hint('not materialized') }} (
+    select *
+    from loaded_rows
     where row_reject_reason is null
 ),
+{%- endif %}
 
 -- Only keys with several clean rows need a ranking: a sort of the few rows that are copies.
 keys_with_copies as (
@@ -33,6 +66,8 @@ ranked as (
         clean_rows.source_file,
         clean_rows.raw_row_number,
         clean_rows.line_key,
+        clean_rows.loaded_at,
+        {{ tiering.run_timestamp() }} as ranked_at,
         row_number() over (
             partition by clean_rows.line_key
             order by

@@ -155,7 +155,8 @@ final as (
         case when row_reject_reason is not null then transaction_date_text end as transaction_date_text,
         case when row_reject_reason is not null then amount_text end as amount_text,
         case when row_reject_reason is not null then cost_text end as cost_text,
-        row_reject_reason
+        row_reject_reason,
+        {{ tiering.run_timestamp() }} as loaded_at
     from flagged
 )
 
