@@ -37,6 +37,10 @@
         {%- if value is not none and (value is not string or value | length != 1 or value in ['"', "'"]) -%}
             {{ tiering.raise_var_error(name, value, "one character such as ';' or '|', or null to detect it") }}
         {%- endif -%}
+    {%- elif name == 'verify_every_row' -%}
+        {%- if value is not boolean -%}
+            {{ tiering.raise_var_error(name, value, 'true or false') }}
+        {%- endif -%}
     {%- elif name == 'csv_encoding' -%}
         {%- do tiering.check_choice(name, value | lower if value is string else value,
             ['utf-8', 'utf-16', 'latin-1', 'gb18030', 'gbk']) -%}
@@ -52,7 +56,7 @@
     {{- return(['as_of_date', 'rfm_window_days', 'earliest_valid_date', 'pyramid_basis',
                 'pyramid_cut_points', 'pareto_cut_points', 'date_formats', 'decimal_separator',
                 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
-                'reject_share_warn', 'reject_share_error', 'lapsed_share_warn']) -}}
+                'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}
 {% endmacro %}
 
 {#- on-run-start: every checked var, so that a bad one stops the run before any model. -#}

@@ -57,7 +57,7 @@
 {#- SQL: the row (with a source_file column) belongs to a file to verify (every row while no file
     is verified). -#}
 {% macro is_in_files_to_verify() %}
-    {%- if not execute or tiering.verified_files() | length == 0 -%}
+    {%- if not execute or tiering.setting('verify_every_row') or tiering.verified_files() | length == 0 -%}
         {{- return('1 = 1') -}}
     {%- endif -%}
     {{- return(tiering.is_in('source_file', tiering.files_to_verify())) -}}

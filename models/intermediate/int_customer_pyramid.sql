@@ -1,3 +1,7 @@
+{#- A table: customer_tiers and the tests of the pyramid read it, so the ranks and running sums
+    over every customer run once per build (as a view they ran once per reader). -#}
+{{ config(materialized='table') }}
+
 with
 
 customer_metrics as (

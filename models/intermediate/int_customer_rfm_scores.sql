@@ -1,3 +1,7 @@
+{#- A table: customer_tiers and the tests of the scores read it, so the three sorts over every
+    customer run once per build (as a view they ran once per reader, beside customer_tiers). -#}
+{{ config(materialized='table') }}
+
 with
 
 customer_metrics as (

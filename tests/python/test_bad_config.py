@@ -46,6 +46,7 @@ BAD_VARS = [
         "at least as large as reject_share_warn",
     ),
     ({"lapsed_share_warn": 2}, "Invalid var lapsed_share_warn=2"),
+    ({"verify_every_row": "yes"}, "Invalid var verify_every_row="),
 ]
 
 

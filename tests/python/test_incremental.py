@@ -175,6 +175,15 @@ def tamper(engine: DuckDBEngine, file_name: str) -> None:
         )
 
 
+def untamper(engine: DuckDBEngine) -> None:
+    """Undo `tamper`."""
+    with duckdb.connect(str(engine.database)) as connection:
+        connection.execute(
+            "update staging.base_transaction_rows set row_reject_reason = null"
+            " where row_reject_reason = 'no_such_reason'"
+        )
+
+
 def test_tests_read_the_files_not_yet_verified(
     folder_engine: DuckDBEngine, fixture_files: GeneratedFiles, tmp_path: Path
 ) -> None:
@@ -186,6 +195,7 @@ def test_tests_read_the_files_not_yet_verified(
     folder.mkdir()
     for path in first_days:
         (folder / path.name).write_bytes(path.read_bytes())
+    failing_test = "relationships_base_transaction_rows_row_reject_reason"
 
     # A build whose every test passed verifies its files.
     build(folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob)
@@ -198,22 +208,24 @@ def test_tests_read_the_files_not_yet_verified(
     tamper(folder_engine, "day-3.csv")
     run = build(folder_engine, "test", transactions_path=glob, check=False)
     assert run.returncode != 0
-    assert "relationships_base_transaction_rows_row_reject_reason" in run.output
+    assert failing_test in run.output
     assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv"]
+    untamper(folder_engine)
 
-    # --full-refresh forgets what was verified: every file is read by the tests again, and a
-    # fault in a file verified before is caught.
-    build(folder_engine, "run", "--full-refresh", transactions_path=glob)
+    # A fault in a verified file is left to verify_every_row, which reads every row.
     tamper(folder_engine, "day-1.csv")
     run = build(folder_engine, "test", transactions_path=glob, check=False)
+    assert failing_test not in run.output
+    run = build(folder_engine, "test", transactions_path=glob, verify_every_row=True, check=False)
     assert run.returncode != 0
-    assert "relationships_base_transaction_rows_row_reject_reason" in run.output
+    assert failing_test in run.output
+    untamper(folder_engine)
 
-    # Once the rows are right again, a passing test run verifies every file.
-    with duckdb.connect(str(folder_engine.database)) as connection:
-        connection.execute(
-            "update staging.base_transaction_rows set row_reject_reason = null"
-            " where row_reject_reason = 'no_such_reason'"
-        )
+    # --full-refresh forgets what was verified; a passing test run then verifies every file.
+    build(folder_engine, "run", "--full-refresh", transactions_path=glob)
+    assert folder_engine.fetch(
+        "select count(*) as n from information_schema.tables"
+        " where table_name = 'tiering_verified_files'"
+    ) == [{"n": 0}]
     build(folder_engine, "test", transactions_path=glob)
     assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
