@@ -19,6 +19,8 @@ ENCODING ?=
 CONVERTED_DIR := target/inputs
 # Extra dbt vars, without braces: make build VARS='as_of_date: 2026-06-30, rfm_window_days: 180'
 VARS ?=
+# Extra arguments of `dbt build`, e.g. the nightly schedule's BUILD_ARGS='--exclude resource_type:unit_test'
+BUILD_ARGS ?=
 DEMO_DIR := data/demo
 DEMO_ARGS ?= --customers 20000 --transactions 200000 --seed 42
 
@@ -55,7 +57,7 @@ demo-data: $(DEMO_DIR)/transactions.csv ## Generate the demo data (if missing)
 build: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Run the pipeline on DuckDB (demo data unless TRANSACTIONS=...)
 	$(call to_utf8,$(TRANSACTIONS))
 	$(call to_utf8,$(CUSTOMERS))
-	$(BIN)/dbt build --vars "$(DBT_VARS)"
+	$(BIN)/dbt build --vars "$(DBT_VARS)" $(BUILD_ARGS)
 	$(BIN)/python -m customer_tiering.report --duckdb "$(TIERING_DUCKDB_PATH)"
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL

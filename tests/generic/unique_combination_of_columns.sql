@@ -3,11 +3,13 @@
     finds repeats by sorting instead (each row against the one before it in key order, the last
     column compared within the others): slower, but it spills to disk where a hash aggregate of
     very many keys over a view of files can exhaust DuckDB's memory limit; a failing row is then
-    each repeated row after the first. -#}
-{% test unique_combination_of_columns(model, combination_of_columns, by_sorting=false) %}
+    each repeated row after the first. sort_buckets=N (the last column an integer) sorts N
+    buckets of it apart, which engines sort in parallel: repeats share a bucket. -#}
+{% test unique_combination_of_columns(model, combination_of_columns, by_sorting=false, sort_buckets=none) %}
 {%- set columns = combination_of_columns | join(', ') %}
 {%- set last = combination_of_columns[-1] %}
 {%- set others = combination_of_columns[:-1] %}
+{%- set partition = others + (['mod(' ~ last ~ ', ' ~ sort_buckets ~ ')'] if sort_buckets else []) %}
 
 with
 
@@ -17,8 +19,8 @@ ordered as (
     select
         {{ columns }},
         lag({{ last }}) over (
-            {%- if others %}
-            partition by {{ others | join(', ') }}
+            {%- if partition %}
+            partition by {{ partition | join(', ') }}
             {%- endif %}
             order by {{ last }}
         ) as previous_value

@@ -52,6 +52,12 @@ seeds:
           arguments:
             combination_of_columns: [file_name, line_number]
             by_sorting: true
+      - unique_combination_of_columns:
+          name: repeated_keys_by_sorting_in_buckets
+          arguments:
+            combination_of_columns: [file_name, line_number]
+            by_sorting: true
+            sort_buckets: 2
     columns:
       - name: file_name
         description: A file name.
@@ -99,4 +105,5 @@ def test_generic_tests_return_exactly_the_bad_rows(
         # One failing row per repeated key; by sorting, one per repeat after the first.
         "repeated_keys_by_hashing": 2,
         "repeated_keys_by_sorting": 3,
+        "repeated_keys_by_sorting_in_buckets": 3,
     }
