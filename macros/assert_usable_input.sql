@@ -9,18 +9,23 @@
     {%- set as_of_date = tiering.setting('as_of_date') -%}
     {%- set on_or_before_as_of = 'transaction_date <= ' ~ tiering.date_literal(as_of_date, 'as_of_date')
         if as_of_date is not none else '1 = 1' -%}
-    {%- set counts = run_query(
-        "select reject_reason, count(*) as row_count,"
+    {#- One scan: rows by file and reason (the per-file check reads the same counts). -#}
+    {%- set file_counts = run_query(
+        "select source_file, reject_reason, count(*) as row_count,"
         ~ " sum(case when reject_reason is null and amount > 0 and " ~ on_or_before_as_of
         ~ " then 1 else 0 end) as usable_rows"
-        ~ " from " ~ relation ~ " group by reject_reason") -%}
-    {%- set rows_read = counts.columns[1].values() | map('int') | sum -%}
-    {%- set usable_rows = counts.columns[2].values() | map('int') | sum -%}
-    {%- set rejected = [] -%}
-    {%- for row in counts.rows | sort(attribute='row_count', reverse=true) if row[0] is not none -%}
-        {%- do rejected.append(row) -%}
+        ~ " from " ~ relation ~ " group by source_file, reject_reason") -%}
+    {%- set by_reason = {} -%}
+    {%- for row in file_counts.rows -%}
+        {%- do by_reason.update({row[1]: by_reason.get(row[1], 0) + row[2] | int}) -%}
     {%- endfor -%}
-    {%- set rejected_rows = rejected | map(attribute='row_count') | map('int') | sum -%}
+    {%- set rows_read = file_counts.columns[2].values() | map('int') | sum -%}
+    {%- set usable_rows = file_counts.columns[3].values() | map('int') | sum -%}
+    {%- set rejected = [] -%}
+    {%- for reason, row_count in by_reason | dictsort(by='value', reverse=true) if reason is not none -%}
+        {%- do rejected.append([reason, row_count]) -%}
+    {%- endfor -%}
+    {%- set rejected_rows = rejected | map(attribute=1) | sum -%}
     {%- set fixes = tiering.reject_reason_fixes() -%}
     {%- set reasons = [] -%}
     {%- for row in rejected[:3] -%}
@@ -41,7 +46,7 @@
     {%- elif usable_rows == 0 -%}
         {{ tiering.raise_no_usable_purchase(as_of_date) }}
     {%- endif -%}
-    {%- do tiering.assert_every_file_counts(relation) -%}
+    {%- do tiering.assert_every_file_counts(file_counts) -%}
     {{- return('') -}}
 {% endmacro %}
 
@@ -56,14 +61,25 @@
 
 {#- A file of a multi-file input whose every row was rejected (copies of rows loaded from
     other files aside) stops the run too, naming the file: a daily file in a format the vars do
-    not describe must not vanish in silence. -#}
-{% macro assert_every_file_counts(relation) %}
-    {%- set rows = run_query(
-        "select source_file, count(*) as row_count,"
-        ~ " min(reject_reason) as first_reason, max(reject_reason) as last_reason"
-        ~ " from " ~ relation ~ " group by source_file having sum(case when reject_reason is null"
-        ~ " or reject_reason in ('duplicate_transaction_id', 'duplicate_line') then 1 else 0 end) = 0"
-        ~ " order by source_file").rows -%}
+    not describe must not vanish in silence. `file_counts`: rows (source_file, reject_reason,
+    row_count, ...). -#}
+{% macro assert_every_file_counts(file_counts) %}
+    {%- set per_file = {} -%}
+    {%- for row in file_counts.rows -%}
+        {%- set counted = per_file.get(row[0], {'row_count': 0, 'kept': 0, 'reasons': []}) -%}
+        {%- do counted.update({'row_count': counted['row_count'] + row[2] | int}) -%}
+        {%- if row[1] is none or row[1] in ['duplicate_transaction_id', 'duplicate_line'] -%}
+            {%- do counted.update({'kept': counted['kept'] + row[2] | int}) -%}
+        {%- else -%}
+            {%- do counted['reasons'].append(row[1]) -%}
+        {%- endif -%}
+        {%- do per_file.update({row[0]: counted}) -%}
+    {%- endfor -%}
+    {%- set rows = [] -%}
+    {%- for file_name, counted in per_file | dictsort if counted['kept'] == 0 -%}
+        {%- set reasons = counted['reasons'] | sort -%}
+        {%- do rows.append([file_name, counted['row_count'], reasons[0], reasons[-1]]) -%}
+    {%- endfor -%}
     {%- if rows -%}
         {%- set fixes = tiering.reject_reason_fixes() -%}
         {%- set files = [] -%}

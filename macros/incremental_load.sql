@@ -48,14 +48,16 @@
 {% macro load_plan(relation) %}
     {%- set current = tiering.current_load_versions() -%}
     {%- set run_date = tiering.date_literal(run_started_at.strftime('%Y-%m-%d'), 'run date') -%}
-    {%- set loaded = run_query(
-        "select source_file, load_version, max(case when row_reject_reason = 'transaction_date_in_future'"
-        ~ " and transaction_date <= " ~ run_date ~ " then 1 else 0 end) as has_come"
-        ~ " from " ~ relation ~ " group by source_file, load_version") -%}
+    {#- Two queries: the second reads only the few rows dated in the future (half the time of one
+        aggregate at 100 M rows). -#}
+    {%- set loaded = run_query("select distinct source_file, load_version from " ~ relation) -%}
+    {%- set come = run_query(
+        "select distinct source_file from " ~ relation ~ " where row_reject_reason = 'transaction_date_in_future'"
+        ~ " and transaction_date <= " ~ run_date).columns[0].values() | list -%}
     {%- set up_to_date = [] -%}
     {%- set files_to_replace = [] -%}
-    {%- for file_name, load_version, has_come in loaded.rows -%}
-        {%- if current.get(file_name) == load_version and has_come == 0 -%}
+    {%- for file_name, load_version in loaded.rows -%}
+        {%- if current.get(file_name) == load_version and file_name not in come -%}
             {%- do up_to_date.append(file_name) -%}
         {%- elif file_name not in files_to_replace -%}
             {%- do files_to_replace.append(file_name) -%}
@@ -180,6 +182,12 @@
     is gone: a key may have lost a copy), or outside an incremental run. -#}
 {% macro copies_plan(relation) %}
     {%- if not execute or not is_incremental() -%}
+        {{- return({'mode': 'all'}) -}}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'ranked_at' not in columns -%}
+        {#- Built by a release without it: ranked again (on_schema_change then asks for
+            --full-refresh). -#}
         {{- return({'mode': 'all'}) -}}
     {%- endif -%}
     {%- set rows = tiering.model_relation('base_transaction_rows') -%}

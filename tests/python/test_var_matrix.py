@@ -95,6 +95,7 @@ CASES = (
             "reject_share_warn": 0.01,
             "reject_share_error": 0.9,
             "lapsed_share_warn": 0.01,
+            "verify_every_row": True,
         },
         dirty=True,
         reference_options={

@@ -5,10 +5,10 @@ with
 
 rejected as (
     select
-        source_file,
-        raw_row_number,
-        reject_reason,
-        duplicate_of_raw_row_number
+        rows_to_verify.source_file,
+        rows_to_verify.raw_row_number,
+        rows_to_verify.reject_reason,
+        rows_to_verify.duplicate_of_raw_row_number
     from {{ tiering.rows_to_verify(ref('stg_transactions_rejected')) }} as rows_to_verify
 )
 

@@ -12,6 +12,9 @@
     pre_hook="{{ tiering.delete_keys_to_rank(this) }}",
 ) }}
 {%- set plan = tiering.copies_plan(this) %}
+{#- An incremental run ranks again only the keys of the rows loaded since the last ranking. -#}
+{%- set keys_to_rank = 'line_key in (select rows_since.line_key from loaded_rows as rows_since'
+    ~ ' where rows_since.loaded_at > ' ~ plan.ranked_since ~ ')' if plan.mode == 'new_rows' else '1 = 1' %}
 
 with
 
@@ -28,30 +31,13 @@ loaded_rows as {{ tiering.materialization_hint('not materialized') }} (
     from {{ ref('base_transaction_rows') }}
 ),
 
-{%- if plan.mode == 'new_rows' %}
-
--- An incremental run ranks again only the keys of the rows loaded since the last ranking.
-keys_to_rank as (
-    select distinct line_key
-    from loaded_rows
-    where loaded_at > {{ plan.ranked_since }}
-),
-
 clean_rows as {{ tiering.materialization_hint('not materialized') }} (
     select *
     from loaded_rows
     where
         row_reject_reason is null
-        and line_key in (select keys_to_rank.line_key from keys_to_rank)
+        and {{ keys_to_rank }}
 ),
-{%- else %}
-
-clean_rows as {{ tiering.materialization_hint('not materialized') }} (
-    select *
-    from loaded_rows
-    where row_reject_reason is null
-),
-{%- endif %}
 
 -- Only keys with several clean rows need a ranking: a sort of the few rows that are copies.
 keys_with_copies as (
