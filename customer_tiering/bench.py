@@ -879,11 +879,20 @@ def _dbt_args(workspace: Workspace, command: str, contender: str) -> list[str]:
     ]
 
 
-def _fresh_database(path: Path) -> dict[str, str]:
-    """Remove a DuckDB file (and its WAL); the environment that points dbt at it."""
+def _fresh_database(path: Path, dbt_folder: Path) -> dict[str, str]:
+    """Remove a DuckDB file (and its WAL), and dbt's target and log folders of an earlier run;
+    the environment that points dbt at the file."""
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
+    _fresh_dbt_folders(dbt_folder)
     return {"TIERING_TARGET": "duckdb", "TIERING_DUCKDB_PATH": str(path)}
+
+
+def _fresh_dbt_folders(dbt_folder: Path) -> None:
+    """Remove dbt's target and log folders of an earlier run: its partial-parse state names the
+    files of the checkout that ran it, which may be gone or older than this one."""
+    for stale in ("target", "logs"):
+        shutil.rmtree(dbt_folder / stale, ignore_errors=True)
 
 
 def _run_dbt_contender(workspace: Workspace, contender: str) -> Timed:
@@ -893,7 +902,7 @@ def _run_dbt_contender(workspace: Workspace, contender: str) -> Timed:
     this project's unit test fixtures written in SQL with Jinja; `ls` parses like `build`.)"""
     command = contender.split()[1]
     database = workspace.path(contender, ".duckdb")
-    env = _fresh_database(database)
+    env = _fresh_database(database, workspace.path(contender, ""))
     run_dbt(_dbt_args(workspace, "seed" if command == "run" else "ls", contender), env=env)
 
     def dbt_command() -> Path:

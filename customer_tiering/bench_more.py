@@ -101,7 +101,7 @@ def run_nightly(
     )
     nightly.root.mkdir(parents=True, exist_ok=True)
     database = nightly.path(NIGHTLY, ".duckdb")
-    env = _fresh_database(database)
+    env = _fresh_database(database, nightly.path(NIGHTLY, ""))
     shutil.copy(built, database)
     run_dbt(_dbt_args(nightly, "ls", NIGHTLY), env=env)
 
@@ -144,9 +144,10 @@ def run_postgres(
     schema_of: Path,
 ) -> Timed:
     """Time `dbt build` on a throwaway PostgreSQL server loaded with the same inputs."""
-    from customer_tiering.bench import _dbt_args, dbt_details
+    from customer_tiering.bench import _dbt_args, _fresh_dbt_folders, dbt_details
 
     folder = workspace.path(POSTGRES, "")
+    _fresh_dbt_folders(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "raw_transactions": _to_csv(workspace.inputs.transactions, folder / "transactions.csv"),

@@ -1,6 +1,7 @@
 """Incremental loads from a folder of files: a night with a new file, a file corrected in place, a
 file gone, and a rerun on unchanged input each leave exactly the tables a full build of the same
-folder gives, and read only the files they must."""
+folder gives, and read only the files they must; the tests then read the files not yet
+verified."""
 
 from __future__ import annotations
 
@@ -85,87 +86,6 @@ def assert_same_as_full_build(
         assert fetch_mart(incremental, mart) == fetch_mart(full, mart), f"{label}: {mart}"
 
 
-@pytest.fixture
-def folder_engine(tmp_path: Path, fixture_files: GeneratedFiles) -> DuckDBEngine:
-    engine = DuckDBEngine(tmp_path / "incremental", fixture_files.transactions_path, None)
-    engine.work_dir.mkdir()
-    return engine
-
-
-def test_nightly_files_load_incrementally_and_match_a_full_build(
-    folder_engine: DuckDBEngine,
-    duckdb_engine: DuckDBEngine,
-    fixture_files: GeneratedFiles,
-    tmp_path: Path,
-) -> None:
-    folder = tmp_path / "daily"
-    glob = str(folder / "*.csv")
-    day_1, day_2, day_3 = split_into_files(
-        fixture_files.transactions_path, tmp_path / "all", ["day-1.csv", "day-2.csv", "day-3.csv"]
-    )
-    folder.mkdir()
-    customers = str(fixture_files.customers_path)
-
-    # Night 1: two files, a full build.
-    for path in (day_1, day_2):
-        (folder / path.name).write_bytes(path.read_bytes())
-    build(folder_engine, *MODELS_ONLY, transactions_path=glob, customers_path=customers)
-
-    # Night 2: one new file; only it is read, and the marts equal those of the single file.
-    (folder / day_3.name).write_bytes(day_3.read_bytes())
-    run = build(
-        folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob, customers_path=customers
-    )
-    assert files_read(run) == (1, 3, 0)
-    assert CUSTOMERS_KEPT in run.output
-    assert COPIES_OF_NEW_ROWS in run.output
-    for mart in MARTS:
-        assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
-
-    # A rerun on unchanged input reads nothing and changes nothing.
-    before = base_rows(folder_engine)
-    run = build(folder_engine, "run", transactions_path=glob, customers_path=customers)
-    assert files_read(run) == (0, 3, 0)
-    assert base_rows(folder_engine) == before
-
-    # A late correction of day 2 (rewritten in place: rows dropped, an amount changed) on the
-    # night day 1 leaves the folder: day 2 is read again and day 1's rows go.
-    header, *rows = (folder / day_2.name).read_text(encoding="utf-8").splitlines()
-    corrected = [header, *rows[: len(rows) // 2]]
-    corrected[1] = re.sub(r"^([^,]*,[^,]*,[^,]*,)[^,]*", r"\g<1>999.99", corrected[1])
-    (folder / day_2.name).write_text("\n".join(corrected) + "\n", encoding="utf-8")
-    stat = (folder / day_2.name).stat()
-    os.utime(folder / day_2.name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    (folder / day_1.name).unlink()
-    # The customer file is dropped the same night: stg_customers is built again, without it.
-    run = build(folder_engine, "run", transactions_path=glob)
-    assert files_read(run) == (1, 2, 1)
-    assert CUSTOMERS_READ in run.output
-    assert COPIES_OF_EVERY_KEY in run.output
-    assert_same_as_full_build(folder_engine, folder, tmp_path, "corrected")
-
-
-def test_changing_how_rows_are_read_reloads_every_file(duckdb_copy: DuckDBEngine) -> None:
-    run = build(duckdb_copy, "run", earliest_valid_date="2024-01-01")
-    assert files_read(run) == (1, 1, 0)
-    counts = duckdb_copy.fetch(
-        "select"
-        " count(*) filter (where row_reject_reason = 'transaction_date_too_early') as too_early,"
-        " count(*) filter (where row_reject_reason is null"
-        "   and transaction_date < date '2024-01-01') as clean_before"
-        " from staging.base_transaction_rows"
-    )
-    assert counts[0]["too_early"] > 0
-    assert counts[0]["clean_before"] == 0
-
-
-def test_full_refresh_rebuilds_from_every_file(duckdb_copy: DuckDBEngine) -> None:
-    run = build(duckdb_copy, "run", "--full-refresh", "--select", "base_transactions")
-    assert "input files to read" not in run.output
-    rows = duckdb_copy.fetch("select count(*) as n from staging.base_transactions")
-    assert rows[0]["n"] > 0
-
-
 def verified_files(engine: DuckDBEngine) -> list[str]:
     """The file names the verification record holds."""
     rows = engine.fetch("select source_file from staging.tiering_verified_files order by 1")
@@ -210,36 +130,78 @@ def failing_tests(engine: DuckDBEngine, glob: str, **dbt_vars: object) -> list[s
     return failed
 
 
-def test_tests_read_the_files_not_yet_verified(
-    folder_engine: DuckDBEngine, fixture_files: GeneratedFiles, tmp_path: Path
+@pytest.fixture
+def folder_engine(tmp_path: Path, fixture_files: GeneratedFiles) -> DuckDBEngine:
+    engine = DuckDBEngine(tmp_path / "incremental", fixture_files.transactions_path, None)
+    engine.work_dir.mkdir()
+    return engine
+
+
+def test_nightly_files_load_incrementally_and_match_a_full_build(
+    folder_engine: DuckDBEngine,
+    duckdb_engine: DuckDBEngine,
+    fixture_files: GeneratedFiles,
+    tmp_path: Path,
 ) -> None:
     folder = tmp_path / "daily"
     glob = str(folder / "*.csv")
-    *first_days, day_3 = split_into_files(
+    day_1, day_2, day_3 = split_into_files(
         fixture_files.transactions_path, tmp_path / "all", ["day-1.csv", "day-2.csv", "day-3.csv"]
     )
     folder.mkdir()
-    for path in first_days:
+    customers = str(fixture_files.customers_path)
+
+    # Night 1: two files, a full build.
+    for path in (day_1, day_2):
         (folder / path.name).write_bytes(path.read_bytes())
+    build(folder_engine, *MODELS_ONLY, transactions_path=glob, customers_path=customers)
 
-    # A build whose every test passed verifies its files.
-    build(folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob)
-    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv"]
-
-    # A run without tests loads a new file but does not verify it; the tests that follow read it
-    # and catch a fault in it, and a failed test verifies nothing.
+    # Night 2: one new file; only it is read, and the marts equal those of the single file.
     (folder / day_3.name).write_bytes(day_3.read_bytes())
-    build(folder_engine, "run", transactions_path=glob)
-    tamper(folder_engine, "day-3.csv")
-    assert FAILING_TEST in failing_tests(folder_engine, glob)
-    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv"]
-    untamper(folder_engine)
+    run = build(
+        folder_engine, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=glob, customers_path=customers
+    )
+    assert files_read(run) == (1, 3, 0)
+    assert CUSTOMERS_KEPT in run.output
+    assert COPIES_OF_NEW_ROWS in run.output
+    for mart in MARTS:
+        assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
+    # Every test passed: the files are verified.
+    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
 
+    # A rerun on unchanged input reads nothing and changes nothing.
+    before = base_rows(folder_engine)
+    run = build(folder_engine, "run", transactions_path=glob, customers_path=customers)
+    assert files_read(run) == (0, 3, 0)
+    assert base_rows(folder_engine) == before
+
+    # A late correction of day 2 (rewritten in place: rows dropped, an amount changed) on the
+    # night day 1 leaves the folder: day 2 is read again and day 1's rows go.
+    header, *rows = (folder / day_2.name).read_text(encoding="utf-8").splitlines()
+    corrected = [header, *rows[: len(rows) // 2]]
+    corrected[1] = re.sub(r"^([^,]*,[^,]*,[^,]*,)[^,]*", r"\g<1>999.99", corrected[1])
+    (folder / day_2.name).write_text("\n".join(corrected) + "\n", encoding="utf-8")
+    stat = (folder / day_2.name).stat()
+    os.utime(folder / day_2.name, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    (folder / day_1.name).unlink()
+    # The customer file is dropped the same night: stg_customers is built again, without it.
+    run = build(folder_engine, "run", transactions_path=glob)
+    assert files_read(run) == (1, 2, 1)
+    assert CUSTOMERS_READ in run.output
+    assert COPIES_OF_EVERY_KEY in run.output
+
+    # The tests that follow read the corrected file, not yet verified in its new version, and
+    # catch a fault in it; a failed test verifies nothing.
+    tamper(folder_engine, day_2.name)
+    assert FAILING_TEST in failing_tests(folder_engine, glob)
+    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
+    untamper(folder_engine)
     # A fault in a verified file is left to verify_every_row, which reads every row.
-    tamper(folder_engine, "day-1.csv")
+    tamper(folder_engine, day_3.name)
     assert FAILING_TEST not in failing_tests(folder_engine, glob)
     assert FAILING_TEST in failing_tests(folder_engine, glob, verify_every_row=True)
     untamper(folder_engine)
+    assert_same_as_full_build(folder_engine, folder, tmp_path, "corrected")
 
     # --full-refresh forgets what was verified; a passing test run then verifies every file.
     build(folder_engine, "run", "--full-refresh", transactions_path=glob)
@@ -248,4 +210,25 @@ def test_tests_read_the_files_not_yet_verified(
         " where table_name = 'tiering_verified_files'"
     ) == [{"n": 0}]
     build(folder_engine, "test", transactions_path=glob)
-    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
+    assert verified_files(folder_engine) == ["day-2.csv", "day-3.csv"]
+
+
+def test_changing_how_rows_are_read_reloads_every_file(duckdb_copy: DuckDBEngine) -> None:
+    run = build(duckdb_copy, "run", earliest_valid_date="2024-01-01")
+    assert files_read(run) == (1, 1, 0)
+    counts = duckdb_copy.fetch(
+        "select"
+        " count(*) filter (where row_reject_reason = 'transaction_date_too_early') as too_early,"
+        " count(*) filter (where row_reject_reason is null"
+        "   and transaction_date < date '2024-01-01') as clean_before"
+        " from staging.base_transaction_rows"
+    )
+    assert counts[0]["too_early"] > 0
+    assert counts[0]["clean_before"] == 0
+
+
+def test_full_refresh_rebuilds_from_every_file(duckdb_copy: DuckDBEngine) -> None:
+    run = build(duckdb_copy, "run", "--full-refresh", "--select", "base_transactions")
+    assert "input files to read" not in run.output
+    rows = duckdb_copy.fetch("select count(*) as n from staging.base_transactions")
+    assert rows[0]["n"] > 0
