@@ -43,8 +43,8 @@
 {% endmacro %}
 
 {#- The input's files that are not verified in their current load version. -#}
-{% macro files_to_verify() %}
-    {%- set verified = tiering.verified_files() -%}
+{% macro files_to_verify(verified=none) %}
+    {%- set verified = tiering.verified_files() if verified is none else verified -%}
     {%- set files = [] -%}
     {%- for file_name, load_version in tiering.current_load_versions() | dictsort -%}
         {%- if verified.get(file_name) != load_version -%}
@@ -57,10 +57,14 @@
 {#- SQL: the row (with a source_file column) belongs to a file to verify (every row while no file
     is verified). -#}
 {% macro is_in_files_to_verify() %}
-    {%- if not execute or tiering.setting('verify_every_row') or tiering.verified_files() | length == 0 -%}
+    {%- if not execute or tiering.setting('verify_every_row') -%}
         {{- return('1 = 1') -}}
     {%- endif -%}
-    {{- return(tiering.is_in('source_file', tiering.files_to_verify())) -}}
+    {%- set verified = tiering.verified_files() -%}
+    {%- if verified | length == 0 -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {{- return(tiering.is_in('source_file', tiering.files_to_verify(verified))) -}}
 {% endmacro %}
 
 {#- SQL: a subquery of the rows of `relation` (with source_file and raw_row_number columns) to
