@@ -3,18 +3,24 @@
     that share is below cut_a (default 0.80), B while below cut_b (0.95), C for the rest. So the
     top customer is always A, a customer who crosses the 80 % line is still A, and customers with
     equal value share a class. Compared in exact decimals (value above < cut x total), so a share
-    exactly on a cut point is the same on every engine. -#}
+    exactly on a cut point is the same on every engine.
+
+    The value above a tie group is the sum through the group (a RANGE frame over the value order)
+    less the group's own rows, which all hold the same value: positive x (rows through the group
+    - rows before it). Every window shares the one sort by value that rank() and
+    cumulative_share use. -#}
 {% macro pareto_class(value_column, cut_points, partition_by=none) -%}
     {%- if cut_points | length != 2 -%}
         {{ exceptions.raise_compiler_error(
             "pareto_class: cut_points must hold 2 cumulative shares (A, B), got " ~ cut_points) }}
     {%- endif -%}
     {%- set partition = 'partition by ' ~ partition_by ~ ' ' if partition_by else '' -%}
-    {%- set tie_group = 'partition by ' ~ (partition_by ~ ', ' if partition_by else '') ~ value_column -%}
-    {%- set positive = 'case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end' -%}
-    {%- set value_above = '(sum(' ~ positive ~ ') over (' ~ partition ~ 'order by ' ~ value_column
-        ~ ' desc nulls last range between unbounded preceding and current row) - sum(' ~ positive
-        ~ ') over (' ~ tie_group ~ '))' -%}
+    {%- set by_value = partition ~ 'order by ' ~ value_column ~ ' desc nulls last' -%}
+    {%- set through_group = 'range between unbounded preceding and current row' -%}
+    {%- set positive = '(case when ' ~ value_column ~ ' > 0 then ' ~ value_column ~ ' else 0 end)' -%}
+    {%- set value_above = '(sum(' ~ positive ~ ') over (' ~ by_value ~ ' ' ~ through_group ~ ') - '
+        ~ positive ~ ' * (count(*) over (' ~ by_value ~ ' ' ~ through_group ~ ') - rank() over ('
+        ~ by_value ~ ') + 1))' -%}
     {%- set total = 'sum(' ~ positive ~ ') over (' ~ partition | trim ~ ')' -%}
     case
         when {{ value_above }} <= 0 then 'A'

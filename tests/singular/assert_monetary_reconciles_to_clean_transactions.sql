@@ -23,6 +23,7 @@ transactions as (
 published as (
     select
         max(as_of_date) as as_of_date,
+        {{ tiering.rfm_window_floor('max(as_of_date)', tiering.setting('rfm_window_days')) }} as window_floor,
         coalesce(sum(monetary), 0) as monetary,
         coalesce(sum(lifetime_revenue), 0) as lifetime_revenue
     from customer_tiers
@@ -32,7 +33,8 @@ from_transactions as (
     select
         coalesce(sum(case
             when {{ tiering.is_in_rfm_window(
-                'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days')) }}
+                'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days'),
+                window_floor='published.window_floor') }}
                 then transactions.amount
             else 0
         end), 0) as monetary,
