@@ -1,5 +1,5 @@
 {#- A table: customer_tiers and the tests of the pyramid read it, so the ranks and running sums
-    over every customer run once per build (as a view they ran once per reader). -#}
+    over every customer are computed once per build (as a view they ran once per reader). -#}
 {{ config(materialized='table') }}
 
 with
@@ -22,23 +22,33 @@ pyramid_values as (
     from customer_metrics
 ),
 
+-- The rank, and the value held above, of each distinct value (macro value_ranks): a sort of the
+-- distinct values, not of every customer.
+value_ranks as (
+    {{ tiering.value_ranks('pyramid_values', 'pyramid_value', 'desc', partition_by='as_of_date') }}
+),
+
 ranked as (
     select
-        customer_id,
-        as_of_date,
-        profit,
-        pyramid_value,
-        rank() over (
-            partition by as_of_date order by pyramid_value desc nulls last
-        ) as revenue_rank,
-        count(*) over (partition by as_of_date) as customer_count,
+        pyramid_values.customer_id,
+        pyramid_values.as_of_date,
+        pyramid_values.profit,
+        pyramid_values.pyramid_value,
+        value_ranks.value_rank as revenue_rank,
+        value_ranks.partition_rows as customer_count,
         {{ tiering.cumulative_share(
-            'pyramid_value', partition_by='as_of_date'
+            'pyramid_values.pyramid_value', 'value_ranks.positive_value_above',
+            'value_ranks.positive_value_total', tie_breaker='pyramid_values.customer_id',
+            partition_by='pyramid_values.as_of_date'
         ) }} as cumulative_revenue_share,
         {{ tiering.pareto_class(
-            'pyramid_value', tiering.setting('pareto_cut_points'), partition_by='as_of_date'
+            'value_ranks.positive_value_above', 'value_ranks.positive_value_total',
+            tiering.setting('pareto_cut_points')
         ) }} as pareto_class
     from pyramid_values
+    inner join value_ranks
+        on {{ tiering.value_ranks_join(
+            'pyramid_values', 'value_ranks', 'pyramid_value', partition_by='as_of_date') }}
 ),
 
 final as (
