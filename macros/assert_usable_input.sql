@@ -1,4 +1,5 @@
-{#- Post-hook of base_transactions: logs what the input held (rows read, clean, rejected by
+{#- Post-hook of base_transaction_reject_counts (`relation`: rows by source_file and reject_reason,
+    with row_count and usable_rows): logs what the input held (rows read, clean, rejected by
     reason), and stops the run - before any mart is replaced - when nothing useful can come of it:
     an input without rows, an input (or one of its files) whose every row was rejected (naming the
     top reasons and the var that fixes each), or no purchase on or before the as-of date. -#}
@@ -7,14 +8,8 @@
         {{- return('') -}}
     {%- endif -%}
     {%- set as_of_date = tiering.setting('as_of_date') -%}
-    {%- set on_or_before_as_of = 'transaction_date <= ' ~ tiering.date_literal(as_of_date, 'as_of_date')
-        if as_of_date is not none else '1 = 1' -%}
-    {#- One scan: rows by file and reason (the per-file check reads the same counts). -#}
     {%- set file_counts = run_query(
-        "select source_file, reject_reason, count(*) as row_count,"
-        ~ " sum(case when reject_reason is null and amount > 0 and " ~ on_or_before_as_of
-        ~ " then 1 else 0 end) as usable_rows"
-        ~ " from " ~ relation ~ " group by source_file, reject_reason") -%}
+        "select source_file, reject_reason, row_count, usable_rows from " ~ relation) -%}
     {%- set by_reason = {} -%}
     {%- for row in file_counts.rows -%}
         {%- do by_reason.update({row[1]: by_reason.get(row[1], 0) + row[2] | int}) -%}

@@ -159,9 +159,16 @@
     ) as verified (source_file, load_version)
 {% endmacro %}
 
-{#- on-run-start: `--full-refresh` forgets what was verified, so every row is tested again. -#}
+{#- on-run-start: `--full-refresh` forgets what was verified, so every row is tested again.
+    Dropped through the adapter, which also forgets the table in its cache of relations: the
+    tests of the same run then see that no file is verified. -#}
 {% macro forget_verified_files() %}
     {%- if execute and flags.FULL_REFRESH and tiering.builds_models() -%}
-        drop table if exists {{ tiering.verified_files_relation() }}
+        {%- set relation = tiering.verified_files_relation() -%}
+        {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
+        {%- if existing is not none -%}
+            {%- do adapter.drop_relation(existing) -%}
+            {%- do log('Forgot the verified files (--full-refresh): every row is tested again.', info=true) -%}
+        {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -1,8 +1,9 @@
 {#- Fails (one row per reject reason) when the share of rows of `model` with a non-null
-    `column_name` (the reject reason) is above `max_share`. Each row names the reason, its rows and
-    share, and what fixes it (macro reject_reason_fixes), so that `dbt build --store-failures` or the
-    compiled query shows where a bad export went wrong. -#}
-{% test reject_share(model, column_name, max_share) %}
+    `column_name` (the reject reason) is above `max_share`. With `row_count_column`, each row of
+    `model` stands for that many rows (a table of counts by reason). Each row names the reason,
+    its rows and share, and what fixes it (macro reject_reason_fixes), so that
+    `dbt build --store-failures` or the compiled query shows where a bad export went wrong. -#}
+{% test reject_share(model, column_name, max_share, row_count_column=none) %}
     {%- if max_share is none or max_share | float < 0 or max_share | float > 1 -%}
         {{ exceptions.raise_compiler_error(
             "reject_share on " ~ column_name ~ ": max_share must be a share between 0 and 1, got " ~ max_share) }}
@@ -13,7 +14,7 @@ with
 rows_by_reason as (
     select
         {{ column_name }} as reject_reason,
-        count(*) as row_count
+        {{ 'sum(' ~ row_count_column ~ ')' if row_count_column else 'count(*)' }} as row_count
     from {{ model }}
     group by {{ column_name }}
 ),

@@ -15,6 +15,8 @@ from engines import DuckDBEngine, build, run_results
 FIXTURE_SEED = "value\n-1\n0\n1\n5\n6\n"
 # Keys (file_name, line_number): (a, 2) twice and (b, 1) three times.
 KEYS_SEED = "file_name,line_number\na,1\na,2\na,2\nb,1\nb,1\nb,1\nc,1\n"
+# 100 rows counted by reason, 10 rejected: a share of 0.10 by count, of 2 in 3 by row.
+REJECT_COUNTS_SEED = "reject_reason,row_count\n,90\nmissing_amount,6\ncancelled,4\n"
 FIXTURE_TESTS = """version: 2
 
 seeds:
@@ -63,6 +65,29 @@ seeds:
         description: A file name.
       - name: line_number
         description: A line number.
+
+  - name: reject_share_fixture
+    description: Rows counted by reject reason, to prove reject_share weighs rows by their count.
+    columns:
+      - name: reject_reason
+        description: A reject reason, null for the clean rows.
+        data_tests:
+          - reject_share:
+              name: counted_share_within
+              arguments:
+                max_share: 0.2
+                row_count_column: row_count
+          - reject_share:
+              name: counted_share_over
+              arguments:
+                max_share: 0.05
+                row_count_column: row_count
+          - reject_share:
+              name: row_share_over
+              arguments:
+                max_share: 0.5
+      - name: row_count
+        description: The rows of the reason.
 """
 
 
@@ -78,6 +103,7 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(PROJECT_DIR / name, target / name)
     (target / "seeds" / "accepted_range_fixture.csv").write_text(FIXTURE_SEED, encoding="utf-8")
     (target / "seeds" / "unique_combination_fixture.csv").write_text(KEYS_SEED, encoding="utf-8")
+    (target / "seeds" / "reject_share_fixture.csv").write_text(REJECT_COUNTS_SEED, encoding="utf-8")
     (target / "seeds" / "_fixture.yml").write_text(FIXTURE_TESTS, encoding="utf-8")
     return target
 
@@ -88,7 +114,11 @@ def test_generic_tests_return_exactly_the_bad_rows(
     engine = DuckDBEngine(tmp_path, fixture_files.transactions_path, None)
     run = build(
         engine,
-        *("build", "--select", "accepted_range_fixture", "unique_combination_fixture"),
+        "build",
+        "--select",
+        "accepted_range_fixture",
+        "unique_combination_fixture",
+        "reject_share_fixture",
         project_dir=project_copy,
         check=False,
     )
@@ -106,4 +136,8 @@ def test_generic_tests_return_exactly_the_bad_rows(
         "repeated_keys_by_hashing": 2,
         "repeated_keys_by_sorting": 3,
         "repeated_keys_by_sorting_in_buckets": 3,
+        # One failing row per reject reason when the share is over.
+        "counted_share_within": 0,
+        "counted_share_over": 2,
+        "row_share_over": 2,
     }

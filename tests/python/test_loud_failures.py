@@ -8,6 +8,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from engines import (
@@ -176,3 +177,30 @@ def test_rejects_above_the_error_share_fail_the_build(
     statuses = _test_statuses(duckdb_copy)
     assert statuses["reject_share_is_at_most_reject_share_error"] == ("fail", 1)
     assert statuses["reject_share_is_at_most_reject_share_warn"] == ("warn", 1)
+
+
+RECONCILIATION = "assert_monetary_reconciles_to_clean_transactions"
+BROKEN_TIERS = {
+    # A buyer lost on the way: the purchases count whoever made them, so the sums differ.
+    "top buyer dropped": "delete from marts.customer_tiers where customer_id ="
+    " (select customer_id from marts.customer_tiers order by monetary desc, customer_id limit 1)",
+    "a cent added": "update marts.customer_tiers set monetary = monetary + 0.01 where customer_id ="
+    " (select min(customer_id) from marts.customer_tiers)",
+    "a lifetime cent lost": "update marts.customer_tiers set lifetime_revenue ="
+    " lifetime_revenue - 0.01 where customer_id ="
+    " (select max(customer_id) from marts.customer_tiers)",
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BROKEN_TIERS))
+def test_the_monetary_reconciliation_catches_a_broken_mart(
+    duckdb_copy: DuckDBEngine, breakage: str
+) -> None:
+    with duckdb.connect(str(duckdb_copy.database)) as connection:
+        connection.execute(BROKEN_TIERS[breakage])
+    run = build(duckdb_copy, "test", "--select", RECONCILIATION, check=False)
+    assert not run.ok, run.output[-3000:]
+    tests = [r for r in run_results(duckdb_copy) if r["unique_id"].startswith("test.")]
+    assert [(test["unique_id"].split(".")[2], test["status"]) for test in tests] == [
+        (RECONCILIATION, "fail")
+    ]

@@ -1,6 +1,10 @@
 -- The monetary values published in customer_tiers add up to the clean amounts in the RFM window
 -- of the customers in the universe, and their lifetime revenue to all their clean amounts up to
 -- the as-of date. A failing row means an amount was dropped or counted twice on the way.
+-- The universe is every customer with a purchase on or before the as-of date, so every purchase
+-- counts whoever made it (a buyer missing from customer_tiers fails the test), and only the other
+-- amounts (refunds, zeros) are matched to the published customers: a lookup of the few rows that
+-- are not purchases instead of every row (9 s at 100 M rows).
 with
 
 customer_tiers as (
@@ -12,7 +16,7 @@ customer_tiers as (
     from {{ ref('customer_tiers') }}
 ),
 
-transactions as (
+transactions as {{ tiering.materialization_hint('not materialized') }} (
     select
         customer_id,
         transaction_date,
@@ -29,7 +33,7 @@ published as (
     from customer_tiers
 ),
 
-from_transactions as (
+purchases as (
     select
         coalesce(sum(case
             when {{ tiering.is_in_rfm_window(
@@ -43,7 +47,33 @@ from_transactions as (
     cross join published
     where
         transactions.transaction_date <= published.as_of_date
+        and transactions.amount > 0
+),
+
+other_amounts as (
+    select
+        coalesce(sum(case
+            when {{ tiering.is_in_rfm_window(
+                'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days'),
+                window_floor='published.window_floor') }}
+                then transactions.amount
+            else 0
+        end), 0) as monetary,
+        coalesce(sum(transactions.amount), 0) as lifetime_revenue
+    from transactions
+    cross join published
+    where
+        transactions.transaction_date <= published.as_of_date
+        and transactions.amount <= 0
         and transactions.customer_id in (select customer_tiers.customer_id from customer_tiers)
+),
+
+from_transactions as (
+    select
+        purchases.monetary + other_amounts.monetary as monetary,
+        purchases.lifetime_revenue + other_amounts.lifetime_revenue as lifetime_revenue
+    from purchases
+    cross join other_amounts
 )
 
 select

@@ -31,7 +31,11 @@ loaded_rows as {{ tiering.materialization_hint('not materialized') }} (
     from {{ ref('base_transaction_rows') }}
 ),
 
-clean_rows as {{ tiering.materialization_hint('not materialized') }} (
+-- Read twice below. Every clean row when ranking every key: recomputed, not written out. The few
+-- rows of the keys loaded since the last ranking: written out once, so that the scan of every
+-- row for their keys is not run twice.
+clean_rows as {{ tiering.materialization_hint(
+    'materialized' if plan.mode == 'new_rows' else 'not materialized') }} (
     select *
     from loaded_rows
     where

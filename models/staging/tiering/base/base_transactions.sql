@@ -1,8 +1,7 @@
 {#- Every raw transaction row with the one reason it is rejected for (null when clean): the first
     rule it breaks (base_transaction_rows), else duplicate_transaction_id (duplicate_line under
-    transaction_grain: line) when it is a later copy (base_transaction_copies). Its post-hook
-    stops the run when the input holds nothing useful, before any mart is replaced. -#}
-{{ config(post_hook="{{ tiering.assert_usable_input(this) }}") }}
+    transaction_grain: line) when it is a later copy (base_transaction_copies). What the input
+    holds is checked on its counts by file and reason (base_transaction_reject_counts). -#}
 {%- set duplicate_reason = 'duplicate_line' if tiering.setting('transaction_grain') == 'line'
     else 'duplicate_transaction_id' %}
 
