@@ -10,7 +10,11 @@
     run time by get_where_subquery below: __files_to_verify__ or __rows_to_verify__ (singular
     tests call the macros is_in_files_to_verify and rows_to_verify).
 
-    The record of verified files (source_file, load_version) is a table next to
+    The customer file is tested as a whole: its tests say `where: __customers_to_verify__`, which
+    reads nothing once its files are verified in their current version (stg_customers is rebuilt
+    only when that version changes).
+
+    The record of verified files (source_file, load_version; customer files too) is a table next to
     base_transaction_rows, written by the on-run-end hook after a `dbt build` or `dbt test` in which
     every selected node succeeded and every test of the project ran; `--full-refresh` drops it, so
     the next tests read every row again. -#}
@@ -67,6 +71,21 @@
     {{- return(tiering.is_in('source_file', tiering.files_to_verify(verified))) -}}
 {% endmacro %}
 
+{#- SQL: true when the customer input must be tested: false only when every file of it is verified
+    in its current load version (stg_customers, rebuilt only when that version changes, is then the
+    table that passed). -#}
+{% macro customers_to_verify() %}
+    {%- if not execute or tiering.setting('verify_every_row') -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set current = tiering.current_load_versions('raw_customers') -%}
+    {%- set verified = tiering.verified_files() -%}
+    {%- for file_name, load_version in current.items() if verified.get(file_name) != load_version -%}
+        {{- return('1 = 1') -}}
+    {%- endfor -%}
+    {{- return('1 = 1' if current | length == 0 else '1 = 0') -}}
+{% endmacro %}
+
 {#- SQL: a subquery of the rows of `relation` (with source_file and raw_row_number columns) to
     verify: those of the files to verify, and those listed in base_transaction_copies (every row
     whose key has copies, whose duplicate verdict can change with any file). Two selections
@@ -93,7 +112,8 @@
 {% endmacro %}
 
 {#- dbt's get_where_subquery, with the placeholders above: `where: __files_to_verify__` tests the
-    rows of the files to verify, `where: __rows_to_verify__` the rows to verify. -#}
+    rows of the files to verify, `where: __rows_to_verify__` the rows to verify,
+    `where: __customers_to_verify__` the customers unless their input is verified. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
@@ -104,7 +124,12 @@
         {{- exceptions.raise_compiler_error(
             "where: __rows_to_verify__ cannot be combined with other conditions, got: " ~ where) -}}
     {%- endif -%}
-    {%- set where = where | replace('__files_to_verify__', tiering.is_in_files_to_verify()) -%}
+    {%- if '__files_to_verify__' in where -%}
+        {%- set where = where | replace('__files_to_verify__', tiering.is_in_files_to_verify()) -%}
+    {%- endif -%}
+    {%- if '__customers_to_verify__' in where -%}
+        {%- set where = where | replace('__customers_to_verify__', tiering.customers_to_verify()) -%}
+    {%- endif -%}
     {{- return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -}}
 {%- endmacro %}
 
@@ -142,8 +167,15 @@
         {%- do verified.append('(' ~ tiering.string_literal(file_name) ~ ', '
             ~ tiering.string_literal(load_version) ~ ')') -%}
     {%- endfor -%}
-    {%- set relation = tiering.verified_files_relation() -%}
     {%- do log('Verified ' ~ verified | length ~ ' of ' ~ current | length ~ ' input files.', info=true) -%}
+    {#- The customer files, when stg_customers holds their current version. -#}
+    {%- if tiering.customers_are_current() -%}
+        {%- for file_name, load_version in tiering.current_load_versions('raw_customers') | dictsort -%}
+            {%- do verified.append('(' ~ tiering.string_literal(file_name) ~ ', '
+                ~ tiering.string_literal(load_version) ~ ')') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set relation = tiering.verified_files_relation() -%}
     {%- set text = dbt.type_string() -%}
     drop table if exists {{ relation }};
     create table {{ relation }} as
@@ -157,6 +189,24 @@
         select null as source_file, null as load_version where 1 = 0
         {%- endif %}
     ) as verified (source_file, load_version)
+{% endmacro %}
+
+{#- True when stg_customers exists and was built from the current version of the customer input.
+    Plain queries only: the adapter's column lookup opens a transaction on the hook's connection,
+    which dbt then rolls back with the record written in it. -#}
+{% macro customers_are_current() %}
+    {%- set customers = tiering.model_relation('stg_customers') -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.columns"
+        ~ " where lower(table_catalog) = lower(" ~ tiering.string_literal(customers.database) ~ ")"
+        ~ " and lower(table_schema) = lower(" ~ tiering.string_literal(customers.schema) ~ ")"
+        ~ " and lower(table_name) = lower(" ~ tiering.string_literal(customers.identifier) ~ ")"
+        ~ " and lower(column_name) = 'input_version'").columns[0].values()[0] -%}
+    {%- if found | int == 0 -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set built_from = run_query('select distinct input_version from ' ~ customers).columns[0].values() -%}
+    {{- return(built_from | list == [tiering.input_version('raw_customers')]) -}}
 {% endmacro %}
 
 {#- on-run-start: `--full-refresh` forgets what was verified, so every row is tested again.

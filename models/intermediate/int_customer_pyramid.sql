@@ -46,7 +46,7 @@ ranked as (
             tiering.setting('pareto_cut_points')
         ) }} as pareto_class
     from pyramid_values
-    inner join value_ranks
+    left join value_ranks
         on {{ tiering.value_ranks_join(
             'pyramid_values', 'value_ranks', 'pyramid_value', partition_by='as_of_date') }}
 ),

@@ -48,13 +48,13 @@ scored as (
         {{ tiering.tie_consistent_ntile(
             'monetary_ranks.value_rank', 'monetary_ranks.partition_rows') }} as m_score
     from customer_metrics
-    inner join recency_ranks
+    left join recency_ranks
         on {{ tiering.value_ranks_join(
             'customer_metrics', 'recency_ranks', 'recency_days', partition_by='as_of_date') }}
-    inner join frequency_ranks
+    left join frequency_ranks
         on {{ tiering.value_ranks_join(
             'customer_metrics', 'frequency_ranks', 'frequency', partition_by='as_of_date') }}
-    inner join monetary_ranks
+    left join monetary_ranks
         on {{ tiering.value_ranks_join(
             'customer_metrics', 'monetary_ranks', 'monetary', partition_by='as_of_date') }}
 ),

@@ -87,9 +87,30 @@ def assert_same_as_full_build(
 
 
 def verified_files(engine: DuckDBEngine) -> list[str]:
-    """The file names the verification record holds."""
-    rows = engine.fetch("select source_file from staging.tiering_verified_files order by 1")
-    return [Path(row["source_file"]).name for row in rows]
+    """The file names the verification record holds, sorted."""
+    rows = engine.fetch("select source_file from staging.tiering_verified_files")
+    return sorted(Path(row["source_file"]).name for row in rows)
+
+
+# The test a customer listed twice in stg_customers fails (its name in run_results).
+CUSTOMERS_FAILING_TEST = "unique_stg_customers_customer_id"
+
+
+def duplicate_a_customer(engine: DuckDBEngine) -> None:
+    """List one customer of stg_customers twice."""
+    with duckdb.connect(str(engine.database)) as connection:
+        connection.execute(
+            "insert into staging.stg_customers select * from staging.stg_customers limit 1"
+        )
+
+
+def remove_the_duplicate(engine: DuckDBEngine) -> None:
+    """Undo `duplicate_a_customer`."""
+    with duckdb.connect(str(engine.database)) as connection:
+        connection.execute(
+            "delete from staging.stg_customers where rowid = (select max(rowid) from"
+            " staging.stg_customers)"
+        )
 
 
 def tamper(engine: DuckDBEngine, file_name: str) -> None:
@@ -166,8 +187,19 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
     assert COPIES_OF_NEW_ROWS in run.output
     for mart in MARTS:
         assert fetch_mart(folder_engine, mart) == fetch_mart(duckdb_engine, mart), mart
-    # Every test passed: the files are verified.
-    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
+    # Every test passed: the files are verified, the customer file too.
+    customers_name = Path(customers).name
+    verified = sorted([customers_name, "day-1.csv", "day-2.csv", "day-3.csv"])
+    assert verified_files(folder_engine) == verified
+    # The tests of the verified customer file then read nothing; verify_every_row reads it.
+    duplicate_a_customer(folder_engine)
+    assert CUSTOMERS_FAILING_TEST not in failing_tests(
+        folder_engine, glob, customers_path=customers
+    )
+    assert CUSTOMERS_FAILING_TEST in failing_tests(
+        folder_engine, glob, customers_path=customers, verify_every_row=True
+    )
+    remove_the_duplicate(folder_engine)
 
     # A rerun on unchanged input reads nothing and changes nothing.
     before = base_rows(folder_engine)
@@ -194,7 +226,7 @@ def test_nightly_files_load_incrementally_and_match_a_full_build(
     # catch a fault in it; a failed test verifies nothing.
     tamper(folder_engine, day_2.name)
     assert FAILING_TEST in failing_tests(folder_engine, glob)
-    assert verified_files(folder_engine) == ["day-1.csv", "day-2.csv", "day-3.csv"]
+    assert verified_files(folder_engine) == verified
     untamper(folder_engine)
     # A fault in a verified file is left to verify_every_row, which reads every row.
     tamper(folder_engine, day_3.name)
