@@ -1,5 +1,9 @@
 {#- A table: the RFM scores, the pyramid and the tests of all three read it, so the one
-    aggregation over every transaction runs once per build instead of once per reader. -#}
+    aggregation over every transaction runs once per build instead of once per reader. Built
+    after base_transaction_reject_counts (the reference below), whose post-hook and tests stop
+    the run when the input holds nothing useful or too many rejects: no customer table is
+    replaced before they pass. #}
+-- depends_on: {{ ref('base_transaction_reject_counts') }}
 {{ config(materialized='table') }}
 
 with

@@ -1,6 +1,3 @@
-{#- The clean transactions. Built after base_transaction_reject_counts (the reference below), whose
-    post-hook and tests stop the run when the input holds nothing useful or too many rejects. #}
--- depends_on: {{ ref('base_transaction_reject_counts') }}
 with
 
 clean_transactions as (

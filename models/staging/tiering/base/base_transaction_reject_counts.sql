@@ -1,8 +1,8 @@
 {#- The rows of each input file by reject reason, and how many are usable purchases: one pass over
     base_transactions that its checks read instead of every row. Its post-hook
     assert_usable_input stops the run when the input holds nothing useful, and its tests bound
-    the share of rejected rows; stg_transactions depends on it, so no mart is replaced before
-    they pass. -#}
+    the share of rejected rows; int_customer_metrics depends on it, so no customer table is
+    replaced before they pass. -#}
 {{ config(materialized='table', post_hook="{{ tiering.assert_usable_input(this) }}") }}
 {%- set as_of_date = tiering.setting('as_of_date') %}
 {%- set on_or_before_as_of = 'transaction_date <= ' ~ tiering.date_literal(as_of_date, 'as_of_date')
