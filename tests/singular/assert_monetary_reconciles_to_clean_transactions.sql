@@ -33,39 +33,40 @@ published as (
     from customer_tiers
 ),
 
-purchases as (
+-- Each transaction up to the as-of date with its amount in the window (0 outside). Read by the
+-- two sums below, each scanning it with its own filter rather than writing it out.
+transactions_to_date as {{ tiering.materialization_hint('not materialized') }} (
     select
-        coalesce(sum(case
+        transactions.customer_id,
+        transactions.amount,
+        case
             when {{ tiering.is_in_rfm_window(
                 'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days'),
                 window_floor='published.window_floor') }}
                 then transactions.amount
             else 0
-        end), 0) as monetary,
-        coalesce(sum(transactions.amount), 0) as lifetime_revenue
+        end as window_amount
     from transactions
     cross join published
-    where
-        transactions.transaction_date <= published.as_of_date
-        and transactions.amount > 0
+    where transactions.transaction_date <= published.as_of_date
+),
+
+purchases as (
+    select
+        coalesce(sum(window_amount), 0) as monetary,
+        coalesce(sum(amount), 0) as lifetime_revenue
+    from transactions_to_date
+    where amount > 0
 ),
 
 other_amounts as (
     select
-        coalesce(sum(case
-            when {{ tiering.is_in_rfm_window(
-                'transactions.transaction_date', 'published.as_of_date', tiering.setting('rfm_window_days'),
-                window_floor='published.window_floor') }}
-                then transactions.amount
-            else 0
-        end), 0) as monetary,
-        coalesce(sum(transactions.amount), 0) as lifetime_revenue
-    from transactions
-    cross join published
+        coalesce(sum(window_amount), 0) as monetary,
+        coalesce(sum(amount), 0) as lifetime_revenue
+    from transactions_to_date
     where
-        transactions.transaction_date <= published.as_of_date
-        and transactions.amount <= 0
-        and transactions.customer_id in (select customer_tiers.customer_id from customer_tiers)
+        amount <= 0
+        and customer_id in (select customer_tiers.customer_id from customer_tiers)
 ),
 
 from_transactions as (
