@@ -17,7 +17,6 @@ pyramid_values as (
     select
         customer_id,
         as_of_date,
-        profit,
         {{ tiering.pyramid_value('monetary', 'profit', tiering.setting('pyramid_basis')) }} as pyramid_value
     from customer_metrics
 ),
@@ -28,46 +27,58 @@ value_ranks as (
     {{ tiering.value_ranks('pyramid_values', 'pyramid_value', 'desc', partition_by='as_of_date') }}
 ),
 
+-- The rank, the tier and the Pareto class depend on the value alone, so they are computed once
+-- per distinct value (per customer, their decimal arithmetic took a third of the model's time).
+value_tiers as (
+    select
+        as_of_date,
+        ranked_value,
+        positive_value_above,
+        positive_value_total,
+        value_rank as revenue_rank,
+        case
+            when partition_rows = 1 then 0
+            else (value_rank - 1) / cast(partition_rows - 1 as {{ tiering.type_double() }})
+        end as percent_rank,
+        {{ tiering.pyramid_tier(
+            'value_rank', 'partition_rows', tiering.setting('pyramid_cut_points')
+        ) }} as pyramid_tier,
+        {{ tiering.pareto_class(
+            'positive_value_above', 'positive_value_total', tiering.setting('pareto_cut_points')
+        ) }} as pareto_class
+    from value_ranks
+),
+
+-- Only the cumulative share is per customer: its position within its tie group.
 ranked as (
     select
         pyramid_values.customer_id,
         pyramid_values.as_of_date,
-        pyramid_values.profit,
         pyramid_values.pyramid_value,
-        value_ranks.value_rank as revenue_rank,
-        value_ranks.partition_rows as customer_count,
+        value_tiers.revenue_rank,
+        value_tiers.percent_rank,
         {{ tiering.cumulative_share(
-            'pyramid_values.pyramid_value', 'value_ranks.positive_value_above',
-            'value_ranks.positive_value_total', tie_breaker='pyramid_values.customer_id',
+            'pyramid_values.pyramid_value', 'value_tiers.positive_value_above',
+            'value_tiers.positive_value_total', tie_breaker='pyramid_values.customer_id',
             partition_by='pyramid_values.as_of_date'
         ) }} as cumulative_revenue_share,
-        {{ tiering.pareto_class(
-            'value_ranks.positive_value_above', 'value_ranks.positive_value_total',
-            tiering.setting('pareto_cut_points')
-        ) }} as pareto_class
+        value_tiers.pyramid_tier,
+        value_tiers.pareto_class
     from pyramid_values
-    left join value_ranks
+    left join value_tiers
         on {{ tiering.value_ranks_join(
-            'pyramid_values', 'value_ranks', 'pyramid_value', partition_by='as_of_date') }}
+            'pyramid_values', 'value_tiers', 'pyramid_value', partition_by='as_of_date') }}
 ),
 
 final as (
     select
         customer_id,
         as_of_date,
-        profit,
         pyramid_value,
         cast(revenue_rank as {{ dbt.type_int() }}) as revenue_rank,
-        cast(
-            case
-                when customer_count = 1 then 0
-                else (revenue_rank - 1) / cast(customer_count - 1 as {{ tiering.type_double() }})
-            end as {{ tiering.type_double() }}
-        ) as percent_rank,
+        cast(percent_rank as {{ tiering.type_double() }}) as percent_rank,
         cumulative_revenue_share,
-        {{ tiering.pyramid_tier(
-            'revenue_rank', 'customer_count', tiering.setting('pyramid_cut_points')
-        ) }} as pyramid_tier,
+        pyramid_tier,
         pareto_class
     from ranked
 )

@@ -1,5 +1,7 @@
 {#- A table: customer_tiers and the tests of the scores read it, so the ranks over every
-    customer are computed once per build (as a view they ran once per reader). -#}
+    customer are computed once per build (as a view they ran once per reader). It carries the
+    customer's metrics to customer_tiers with the scores (int_customer_pyramid holds only what it
+    computes), so that customer_tiers joins two tables, not three. -#}
 {{ config(materialized='table') }}
 
 with
@@ -13,6 +15,7 @@ customer_metrics as (
         recency_days,
         frequency,
         monetary,
+        profit,
         lifetime_revenue
     from {{ ref('int_customer_metrics') }}
 ),
@@ -31,6 +34,31 @@ monetary_ranks as (
     {{ tiering.value_ranks('customer_metrics', 'monetary', 'asc', partition_by='as_of_date') }}
 ),
 
+-- A score depends on the rank of the value alone, so it is computed once per distinct value.
+recency_scores as (
+    select
+        as_of_date,
+        ranked_value,
+        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
+    from recency_ranks
+),
+
+frequency_scores as (
+    select
+        as_of_date,
+        ranked_value,
+        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
+    from frequency_ranks
+),
+
+monetary_scores as (
+    select
+        as_of_date,
+        ranked_value,
+        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
+    from monetary_ranks
+),
+
 scored as (
     select
         customer_metrics.customer_id,
@@ -40,23 +68,21 @@ scored as (
         customer_metrics.recency_days,
         customer_metrics.frequency,
         customer_metrics.monetary,
+        customer_metrics.profit,
         customer_metrics.lifetime_revenue,
-        {{ tiering.tie_consistent_ntile(
-            'recency_ranks.value_rank', 'recency_ranks.partition_rows') }} as r_score,
-        {{ tiering.tie_consistent_ntile(
-            'frequency_ranks.value_rank', 'frequency_ranks.partition_rows') }} as f_score,
-        {{ tiering.tie_consistent_ntile(
-            'monetary_ranks.value_rank', 'monetary_ranks.partition_rows') }} as m_score
+        recency_scores.score as r_score,
+        frequency_scores.score as f_score,
+        monetary_scores.score as m_score
     from customer_metrics
-    left join recency_ranks
+    left join recency_scores
         on {{ tiering.value_ranks_join(
-            'customer_metrics', 'recency_ranks', 'recency_days', partition_by='as_of_date') }}
-    left join frequency_ranks
+            'customer_metrics', 'recency_scores', 'recency_days', partition_by='as_of_date') }}
+    left join frequency_scores
         on {{ tiering.value_ranks_join(
-            'customer_metrics', 'frequency_ranks', 'frequency', partition_by='as_of_date') }}
-    left join monetary_ranks
+            'customer_metrics', 'frequency_scores', 'frequency', partition_by='as_of_date') }}
+    left join monetary_scores
         on {{ tiering.value_ranks_join(
-            'customer_metrics', 'monetary_ranks', 'monetary', partition_by='as_of_date') }}
+            'customer_metrics', 'monetary_scores', 'monetary', partition_by='as_of_date') }}
 ),
 
 final as (
@@ -68,6 +94,7 @@ final as (
         recency_days,
         frequency,
         monetary,
+        profit,
         lifetime_revenue,
         r_score,
         f_score,

@@ -9,6 +9,7 @@ rfm_scores as (
         recency_days,
         frequency,
         monetary,
+        profit,
         lifetime_revenue,
         r_score,
         f_score,
@@ -20,7 +21,6 @@ rfm_scores as (
 pyramid as (
     select
         customer_id,
-        profit,
         revenue_rank,
         percent_rank,
         cumulative_revenue_share,
@@ -55,7 +55,7 @@ joined as (
         rfm_scores.recency_days,
         rfm_scores.frequency,
         rfm_scores.monetary,
-        pyramid.profit,
+        rfm_scores.profit,
         rfm_scores.lifetime_revenue,
         rfm_scores.r_score,
         rfm_scores.f_score,

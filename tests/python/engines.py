@@ -123,6 +123,7 @@ def build(
         env=engine.env(),
         check=check,
         project_dir=project_dir,
+        preloaded=True,
     )
     LOG.info(
         "dbt %s on %s %s: exit %d in %.1f s",
