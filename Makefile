@@ -62,8 +62,8 @@ build: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Run the pipeline on Duc
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
 
-lint: venv ## sqlfluff (dbt templater) and ruff
-	$(BIN)/sqlfluff lint models tests/singular analyses
+lint: venv ## sqlfluff (dbt templater, one process per core) and ruff
+	$(BIN)/sqlfluff lint --processes 0 models tests/singular analyses
 	$(BIN)/ruff check customer_tiering tests/python
 	$(BIN)/ruff format --check customer_tiering tests/python
 

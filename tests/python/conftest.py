@@ -6,9 +6,12 @@ parallel-safe fail here rather than on a user's server."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -56,28 +59,51 @@ def _postgres_required() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
+@contextmanager
+def _shared_folder(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[tuple[Path, bool]]:
+    """A folder shared by the session's xdist workers (each has its own base temp folder, in one
+    parent), held under a lock: the first worker makes its content, the others wait and reuse it.
+    Yields the folder and whether its content was already made."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    made = folder / ".made"
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder, made.exists()
+        made.touch()
+
+
 @pytest.fixture(scope="session")
 def fixture_files(tmp_path_factory: pytest.TempPathFactory) -> GeneratedFiles:
     """Generated transactions and customers with dirty rows of every reject kind, and the
-    collation probe rows."""
-    files = generate(tmp_path_factory.mktemp("fixture-data"), FIXTURE_PARAMS)
-    with files.transactions_path.open("a", encoding="utf-8") as out:
-        out.writelines(f"{row}\n" for row in COLLATION_PROBE_ROWS)
-    return files
+    collation probe rows; generated once per session, at one path for every worker."""
+    with _shared_folder(tmp_path_factory, "fixture-data") as (folder, made):
+        record = folder / "files.pickle"
+        if made:
+            return pickle.loads(record.read_bytes())
+        files = generate(folder, FIXTURE_PARAMS)
+        with files.transactions_path.open("a", encoding="utf-8") as out:
+            out.writelines(f"{row}\n" for row in COLLATION_PROBE_ROWS)
+        record.write_bytes(pickle.dumps(files))
+        return files
 
 
 @pytest.fixture(scope="session")
 def duckdb_engine(
     tmp_path_factory: pytest.TempPathFactory, fixture_files: GeneratedFiles
 ) -> DuckDBEngine:
-    """The pipeline built once with `dbt build` (data and unit tests included) on DuckDB."""
-    engine = DuckDBEngine(
-        tmp_path_factory.mktemp("duckdb"),
-        fixture_files.transactions_path,
-        fixture_files.customers_path,
-    )
-    build(engine)
-    return engine
+    """The pipeline built with `dbt build` (data and unit tests included) on DuckDB: once per
+    session, copied to each worker (so that a test running dbt on it touches only its copy)."""
+    inputs = (fixture_files.transactions_path, fixture_files.customers_path)
+    with _shared_folder(tmp_path_factory, "duckdb") as (folder, made):
+        if not made:
+            build(DuckDBEngine(folder, *inputs))
+    work_dir = tmp_path_factory.mktemp("duckdb")
+    shutil.copytree(folder, work_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+    return DuckDBEngine(work_dir, *inputs)
 
 
 @pytest.fixture(scope="session")
