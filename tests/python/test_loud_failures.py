@@ -180,27 +180,36 @@ def test_rejects_above_the_error_share_fail_the_build(
 
 
 RECONCILIATION = "assert_monetary_reconciles_to_clean_transactions"
+MONOTONE_SHARE = "assert_cumulative_revenue_share_is_monotone"
+# Each singular test of the mart against a mart broken in a way only it catches.
 BROKEN_TIERS = {
     # A buyer lost on the way: the purchases count whoever made them, so the sums differ.
-    "top buyer dropped": "delete from marts.customer_tiers where customer_id ="
+    (RECONCILIATION, "top buyer dropped"): "delete from marts.customer_tiers where customer_id ="
     " (select customer_id from marts.customer_tiers order by monetary desc, customer_id limit 1)",
-    "a cent added": "update marts.customer_tiers set monetary = monetary + 0.01 where customer_id ="
-    " (select min(customer_id) from marts.customer_tiers)",
-    "a lifetime cent lost": "update marts.customer_tiers set lifetime_revenue ="
+    (RECONCILIATION, "a cent added"): "update marts.customer_tiers set monetary = monetary + 0.01"
+    " where customer_id = (select min(customer_id) from marts.customer_tiers)",
+    (RECONCILIATION, "a lifetime cent lost"): "update marts.customer_tiers set lifetime_revenue ="
     " lifetime_revenue - 0.01 where customer_id ="
     " (select max(customer_id) from marts.customer_tiers)",
+    # The second customer of the ranking below the first.
+    (MONOTONE_SHARE, "a share below the one before"): "update marts.customer_tiers"
+    " set cumulative_revenue_share = 0 where customer_id = (select customer_id"
+    " from marts.customer_tiers order by revenue_rank, customer_id limit 1 offset 1)",
+    # Never decreasing, but not ending at 1.
+    (MONOTONE_SHARE, "no share reaches 1"): "update marts.customer_tiers"
+    " set cumulative_revenue_share = 0.5",
 }
 
 
-@pytest.mark.parametrize("breakage", sorted(BROKEN_TIERS))
-def test_the_monetary_reconciliation_catches_a_broken_mart(
-    duckdb_copy: DuckDBEngine, breakage: str
+@pytest.mark.parametrize(("test_name", "breakage"), sorted(BROKEN_TIERS))
+def test_the_mart_tests_catch_a_broken_mart(
+    duckdb_copy: DuckDBEngine, test_name: str, breakage: str
 ) -> None:
     with duckdb.connect(str(duckdb_copy.database)) as connection:
-        connection.execute(BROKEN_TIERS[breakage])
-    run = build(duckdb_copy, "test", "--select", RECONCILIATION, check=False)
+        connection.execute(BROKEN_TIERS[test_name, breakage])
+    run = build(duckdb_copy, "test", "--select", test_name, check=False)
     assert not run.ok, run.output[-3000:]
     tests = [r for r in run_results(duckdb_copy) if r["unique_id"].startswith("test.")]
     assert [(test["unique_id"].split(".")[2], test["status"]) for test in tests] == [
-        (RECONCILIATION, "fail")
+        (test_name, "fail")
     ]
