@@ -2,9 +2,9 @@
 
 * ``dbt build, nightly``: the night after the ``dbt build`` contender's full build, one new
   daily file of about 0.1 % of the rows arrives next to the history file; the timed command is
-  ``dbt build`` on a copy of that contender's DuckDB file, with ``transactions_path`` a glob over
-  both files, so base_transactions loads only the new file (incremental), and without the unit
-  tests, as the README's nightly schedule runs it (they test the code, which a night does not
+  ``dbt build`` on a copy of that contender's DuckDB file (written to disk before the timing),
+  with ``transactions_path`` a glob over both files, so base_transactions loads only the new
+  file (incremental), and without the unit tests, as the README's nightly schedule runs it (they test the code, which a night does not
   change). It is checked against the floor query run (untimed) over the same two files.
 * ``dbt build, PostgreSQL``: the same project on a throwaway PostgreSQL server, for the sizes up
   to ``--postgres-max``. The input files are converted to CSV and loaded with the project's loader
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -103,6 +104,7 @@ def run_nightly(
     database = nightly.path(NIGHTLY, ".duckdb")
     env = _fresh_database(database, nightly.path(NIGHTLY, ""))
     shutil.copy(built, database)
+    _flush_to_disk(database)
     run_dbt(_dbt_args(nightly, "ls", NIGHTLY), env=env)
 
     def dbt_build() -> Path:
@@ -113,6 +115,14 @@ def run_nightly(
     details = dbt_details(nightly.path(NIGHTLY, "") / "target" / "run_results.json")
     basis = floor(nightly, FLOOR)
     return replace(timed, details={**details, "basis_output": str(basis.output)})
+
+
+def _flush_to_disk(path: Path) -> None:
+    """Write the copy's pages to disk before the timing starts. A nightly run finds the database
+    the night before left on disk; without this the kernel writes the 5 GB copy (100 M rows) back
+    while the timed build runs, which cost it 10 s (78 s instead of 68 s, measured)."""
+    with path.open("rb") as copy:
+        os.fsync(copy.fileno())
 
 
 def _to_csv(source: Path, target: Path) -> Path:
