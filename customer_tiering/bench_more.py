@@ -4,8 +4,9 @@
   daily file of about 0.1 % of the rows arrives next to the history file; the timed command is
   ``dbt build`` on a copy of that contender's DuckDB file (written to disk before the timing),
   with ``transactions_path`` a glob over both files, so base_transactions loads only the new
-  file (incremental), and without the unit tests, as the README's nightly schedule runs it (they test the code, which a night does not
-  change). It is checked against the floor query run (untimed) over the same two files.
+  file (incremental), and without the unit tests, as the README's nightly schedule runs it
+  (they test the code, which a night does not change). It is checked against the floor query
+  run (untimed) over the same two files.
 * ``dbt build, PostgreSQL``: the same project on a throwaway PostgreSQL server, for the sizes up
   to ``--postgres-max``. The input files are converted to CSV and loaded with the project's loader
   (untimed; its seconds are kept in the details), then ``dbt build`` is timed. The server runs
