@@ -19,9 +19,15 @@ printed as a Markdown table; a disagreement or a failed contender makes the exit
 The floor and the pandas contender implement the project's *default* vars only: as_of_date the
 latest clean date, rfm_window_days 365, earliest_valid_date 1900-01-01, run date today (UTC),
 date_formats [YYYY-MM-DD], '.' decimals without thousands separator, transaction grain,
-pyramid_basis revenue, cut points 0.01/0.05/0.20 and 0.80/0.95; the input columns are those of
-the generated files (all text). pandas holds amounts as int64 micro-units (the scale of the
-project's numeric(28, 6)), exact up to 9,223,372 million per sum.
+pyramid_basis revenue, cut points 0.01/0.05/0.20 and 0.80/0.95, and the lifecycle and grade vars
+of docs/schemes.md (lifecycle_new_days 90, lifecycle_churn_days 365, lifecycle_period_days 180,
+lifecycle_growth_ratio 1.2, lifecycle_decline_ratio 0.8, lifecycle_overdue_factor 2,
+grade_value_min_m_score 5, grade_loyalty_min_f_score 4, grade_loyalty_min_tenure_days 365,
+grade_loyalty_min_purchases 2); the input columns are those of the generated files (all text).
+Both publish every customer known at the as-of date: buyers, customers whose clean transactions
+hold no purchase, and the customer file's prospects (scores and pyramid over the buyers only).
+pandas holds amounts as int64 micro-units (the scale of the project's numeric(28, 6)), exact up
+to 9,223,372 million per sum.
 """
 
 from __future__ import annotations
@@ -76,6 +82,16 @@ EARLIEST_VALID_DATE = date(1900, 1, 1)
 PYRAMID_CUTS = (Fraction("0.01"), Fraction("0.05"), Fraction("0.20"))
 PARETO_CUTS = (Fraction("0.80"), Fraction("0.95"))
 BUCKETS = 5
+LIFECYCLE_NEW_DAYS = 90
+LIFECYCLE_CHURN_DAYS = 365
+LIFECYCLE_PERIOD_DAYS = 180
+LIFECYCLE_GROWTH_RATIO = Fraction("1.2")
+LIFECYCLE_DECLINE_RATIO = Fraction("0.8")
+LIFECYCLE_OVERDUE_FACTOR = 2
+GRADE_VALUE_MIN_M_SCORE = 5
+GRADE_LOYALTY_MIN_F_SCORE = 4
+GRADE_LOYALTY_MIN_TENURE_DAYS = 365
+GRADE_LOYALTY_MIN_PURCHASES = 2
 
 TIER_COLUMNS = (
     "customer_id",
@@ -99,7 +115,17 @@ TIER_COLUMNS = (
     "cumulative_revenue_share",
     "pyramid_tier",
     "pareto_class",
+    "tenure_days",
+    "lifetime_purchases",
+    "recent_spend",
+    "recent_purchases",
+    "previous_spend",
+    "previous_purchases",
+    "lifecycle_stage",
+    "value_loyalty_grade",
 )
+DATE_COLUMNS = ("as_of_date", "first_purchase_date", "last_purchase_date")
+DECIMAL_COLUMNS = ("monetary", "profit", "lifetime_revenue", "recent_spend", "previous_spend")
 SHARE_COLUMNS = ("percent_rank", "cumulative_revenue_share")
 SHARE_TOLERANCE = 1e-9
 
@@ -193,7 +219,9 @@ as_of as (
     from clean
 ),
 
--- A purchase has a positive amount; the window is the 365 days ending on the as-of date.
+-- Per customer with a clean transaction dated on or before the as-of date A. A purchase has a
+-- positive amount; the RFM window is the 365 days ending on A; the lifecycle periods are the 180
+-- days ending on A (recent) and the 180 days before them (previous).
 customer_metrics as (
     select
         clean.customer_id,
@@ -212,19 +240,42 @@ customer_metrics as (
         case when any_value(as_of.has_cost) then coalesce(sum(
             clean.amount - coalesce(clean.cost, 0)
         ) filter (where clean.transaction_date > as_of.as_of_date - 365), 0) end as profit,
-        sum(clean.amount) as lifetime_revenue
+        sum(clean.amount) as lifetime_revenue,
+        as_of.as_of_date - min(clean.transaction_date) filter (
+            where clean.amount > 0
+        ) as tenure_days,
+        count(*) filter (where clean.amount > 0) as lifetime_purchases,
+        coalesce(sum(clean.amount) filter (
+            where clean.transaction_date > as_of.as_of_date - 180
+        ), 0) as recent_spend,
+        count(*) filter (
+            where clean.amount > 0 and clean.transaction_date > as_of.as_of_date - 180
+        ) as recent_purchases,
+        coalesce(sum(clean.amount) filter (
+            where clean.transaction_date > as_of.as_of_date - 360
+            and clean.transaction_date <= as_of.as_of_date - 180
+        ), 0) as previous_spend,
+        count(*) filter (
+            where clean.amount > 0
+            and clean.transaction_date > as_of.as_of_date - 360
+            and clean.transaction_date <= as_of.as_of_date - 180
+        ) as previous_purchases
     from clean
     cross join as_of
     where clean.transaction_date <= as_of.as_of_date
     group by clean.customer_id, as_of.as_of_date
-    having last_purchase_date is not null
 ),
 
--- Positions for the scores (rank: the first row of a tie group), the revenue rank, the running
--- revenue share and the revenue held by the customers ranked strictly above the tie group.
+-- The buyers (a purchase on or before A), over whom alone the scores and the pyramid are
+-- computed: positions for the scores (rank: the first row of a tie group), the revenue rank, the
+-- running revenue share and the revenue held by the customers ranked strictly above the tie group.
 ranked as (
     select
-        *,
+        customer_id,
+        frequency,
+        monetary,
+        tenure_days,
+        lifetime_purchases,
         count(*) over () as customer_count,
         rank() over (order by recency_days desc) as r_position,
         rank() over (order by frequency asc) as f_position,
@@ -238,6 +289,7 @@ ranked as (
         ), 0) as revenue_above,
         sum(greatest(monetary, 0)) over () as total_revenue
     from customer_metrics
+    where last_purchase_date is not null
 ),
 
 -- Tie-consistent NTILE(5): the bucket NTILE gives position p (the first row of the tie group)
@@ -288,7 +340,8 @@ customers as (
     select
         customer_id,
         customer_type,
-        region
+        region,
+        signup_date
     from customer_rows
     where customer_id is not null
     qualify row_number() over (
@@ -304,19 +357,11 @@ segments as (
     from read_csv($segments, header = true, all_varchar = true)
 ),
 
-final as (
+-- The columns only buyers have, and the grade's value and loyalty (vars grade_*: m score 5;
+-- f score 4, 365 days of tenure, 2 purchases).
+buyer_tiers as (
     select
         scored.customer_id,
-        scored.as_of_date,
-        customers.customer_type,
-        customers.region,
-        scored.first_purchase_date,
-        scored.last_purchase_date,
-        scored.recency_days,
-        scored.frequency,
-        scored.monetary,
-        scored.profit,
-        scored.lifetime_revenue,
         scored.r_score,
         scored.f_score,
         scored.m_score,
@@ -342,12 +387,96 @@ final as (
             when scored.revenue_above < 0.80 * scored.total_revenue then 'A'
             when scored.revenue_above < 0.95 * scored.total_revenue then 'B'
             else 'C'
-        end as pareto_class
+        end as pareto_class,
+        scored.m_score >= 5 as high_value,
+        scored.f_score >= 4
+        and scored.tenure_days >= 365
+        and scored.lifetime_purchases >= 2 as high_loyalty
     from scored
-    left join customers
-        on scored.customer_id = customers.customer_id
     left join segments
         on concat(scored.r_score, scored.f_score, scored.m_score) = segments.rfm_cell
+),
+
+-- Every customer known at A, once: those with a clean transaction dated on or before A, and
+-- the file's prospects (no such transaction; signed up on or before A, or no signup date).
+universe as (
+    select
+        coalesce(customer_metrics.customer_id, customers.customer_id) as customer_id,
+        as_of.as_of_date,
+        customers.customer_type,
+        customers.region,
+        customer_metrics.* exclude (customer_id, as_of_date)
+    from customer_metrics
+    full outer join customers
+        on customer_metrics.customer_id = customers.customer_id
+    cross join as_of
+    where customer_metrics.customer_id is not null
+        or customers.signup_date is null
+        or customers.signup_date <= as_of.as_of_date
+),
+
+-- The first stage that applies (vars lifecycle_*: churn 365 days, new 90 days, decline ratio
+-- 0.8, overdue factor 2, growth ratio 1.2), in exact decimal and integer arithmetic.
+staged as (
+    select
+        *,
+        case
+            when last_purchase_date is null then 'prospect'
+            when recency_days >= 365 then 'churned'
+            when tenure_days < 90 then 'new'
+            when previous_spend > 0 and recent_spend <= 0.8 * previous_spend then 'declining'
+            when previous_purchases > 0 and recent_purchases <= 0.8 * previous_purchases
+                then 'declining'
+            when lifetime_purchases >= 2 and recency_days * (lifetime_purchases - 1)
+                > 2 * (last_purchase_date - first_purchase_date) then 'declining'
+            when recent_spend > 0
+                and (previous_spend <= 0 or recent_spend >= 1.2 * previous_spend) then 'growing'
+            else 'mature'
+        end as lifecycle_stage
+    from universe
+),
+
+final as (
+    select
+        staged.customer_id,
+        staged.as_of_date,
+        staged.customer_type,
+        staged.region,
+        staged.first_purchase_date,
+        staged.last_purchase_date,
+        staged.recency_days,
+        staged.frequency,
+        staged.monetary,
+        staged.profit,
+        staged.lifetime_revenue,
+        buyer_tiers.r_score,
+        buyer_tiers.f_score,
+        buyer_tiers.m_score,
+        buyer_tiers.rfm_cell,
+        buyer_tiers.rfm_segment,
+        buyer_tiers.revenue_rank,
+        buyer_tiers.percent_rank,
+        buyer_tiers.cumulative_revenue_share,
+        buyer_tiers.pyramid_tier,
+        buyer_tiers.pareto_class,
+        staged.tenure_days,
+        staged.lifetime_purchases,
+        staged.recent_spend,
+        staged.recent_purchases,
+        staged.previous_spend,
+        staged.previous_purchases,
+        staged.lifecycle_stage,
+        case
+            when staged.lifecycle_stage = 'prospect' then 'F'
+            when staged.lifecycle_stage = 'churned' then 'E'
+            when buyer_tiers.high_value and buyer_tiers.high_loyalty then 'A'
+            when buyer_tiers.high_value then 'B'
+            when buyer_tiers.high_loyalty then 'C'
+            else 'D'
+        end as value_loyalty_grade
+    from staged
+    left join buyer_tiers
+        on staged.customer_id = buyer_tiers.customer_id
 )
 
 select * from final
@@ -407,6 +536,18 @@ _CUSTOMER_TEXT = (
 )
 _LOWERED = ("status", "customer_type", "company_size", "ownership")
 _CUSTOMER_ORDER = ("signup_day", "customer_type", "industry", "company_size", "ownership", "region")
+_INTEGER_COLUMNS = (
+    "recency_days",
+    "frequency",
+    "r_score",
+    "f_score",
+    "m_score",
+    "revenue_rank",
+    "tenure_days",
+    "lifetime_purchases",
+    "recent_purchases",
+    "previous_purchases",
+)
 
 
 def _read_text(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -493,34 +634,51 @@ def _later_copies(candidates: pd.DataFrame, has_no_ids: bool) -> pd.Series:
     return later.reindex(candidates.index, fill_value=False)
 
 
-def _customer_metrics(clean: pd.DataFrame) -> pd.DataFrame:
-    """Per customer with a purchase: dates, recency, frequency, monetary, profit, lifetime."""
-    as_of = clean["day"].max()
-    in_window = clean["day"] > as_of - pd.Timedelta(days=RFM_WINDOW_DAYS)
-    purchase = clean["amount"] > 0
+def _since(days: pd.Series, as_of: pd.Timestamp, span_days: int) -> pd.Series:
+    """True for the days of the `span_days` ending on the as-of date (later than as_of - span)."""
+    return days > as_of - pd.Timedelta(days=span_days)
+
+
+def _days(spans: pd.Series) -> pd.Series:
+    """Whole days of time spans, missing where a span is."""
+    return spans.dt.days.astype("Int64")
+
+
+def _customer_metrics(clean: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per customer with a clean transaction (none dated after the as-of date here): purchase
+    dates, recency and tenure, the RFM window's frequency, monetary and profit, lifetime revenue
+    and purchases, and the spend and purchases of the recent and previous lifecycle periods."""
+    amount = clean["amount"]
+    purchase = amount > 0
+    in_window = _since(clean["day"], as_of, RFM_WINDOW_DAYS)
+    recent = _since(clean["day"], as_of, LIFECYCLE_PERIOD_DAYS)
+    previous = _since(clean["day"], as_of, 2 * LIFECYCLE_PERIOD_DAYS) & ~recent
     has_cost = bool(clean["cost"].notna().any())
-    profit = clean["amount"] - clean["cost"].fillna(0).astype("int64")
+    profit = amount - clean["cost"].fillna(0).astype("int64")
+    sums = {
+        "frequency": purchase & in_window,
+        "monetary": amount.where(in_window, 0),
+        "profit": profit.where(in_window, 0),
+        "lifetime_revenue": amount,
+        "lifetime_purchases": purchase,
+        "recent_spend": amount.where(recent, 0),
+        "recent_purchases": purchase & recent,
+        "previous_spend": amount.where(previous, 0),
+        "previous_purchases": purchase & previous,
+    }
     metrics = (
-        clean.assign(
-            purchase_day=clean["day"].where(purchase),
-            window_purchase=(purchase & in_window).astype("int64"),
-            window_amount=clean["amount"].where(in_window, 0),
-            window_profit=profit.where(in_window, 0),
-        )
+        clean[["customer_id"]]
+        .assign(purchase_day=clean["day"].where(purchase), **sums)
         .groupby("customer_id", sort=False)
         .agg(
             first_purchase_date=("purchase_day", "min"),
             last_purchase_date=("purchase_day", "max"),
-            frequency=("window_purchase", "sum"),
-            monetary=("window_amount", "sum"),
-            profit=("window_profit", "sum"),
-            lifetime_revenue=("amount", "sum"),
+            **{name: (name, "sum") for name in sums},
         )
-        .dropna(subset=["last_purchase_date"])
         .reset_index()
     )
-    metrics["as_of_date"] = as_of
-    metrics["recency_days"] = (as_of - metrics["last_purchase_date"]).dt.days
+    metrics["recency_days"] = _days(as_of - metrics["last_purchase_date"])
+    metrics["tenure_days"] = _days(as_of - metrics["first_purchase_date"])
     if not has_cost:
         metrics["profit"] = pd.NA
     return metrics
@@ -583,15 +741,15 @@ def _pareto_classes(above: IntArray, total: int) -> npt.NDArray[np.str_]:
 
 
 def _customer_attributes(path: Path) -> pd.DataFrame:
-    """customer_type and region of the first row of each customer id (by signup date, then the
-    values, missing last)."""
+    """customer_type, region and signup day of the first row of each customer id (by signup
+    date, then the values, missing last)."""
     rows = _read_text(path, _CUSTOMER_TEXT)
     rows["signup_day"] = parse_dates(rows["signup_date"])
     rows = rows[rows["customer_id"].notna()].sort_values(
         ["customer_id", *_CUSTOMER_ORDER], na_position="last", kind="stable"
     )
     first = rows.drop_duplicates("customer_id", keep="first")
-    return first[["customer_id", "customer_type", "region"]]
+    return first[["customer_id", "customer_type", "region", "signup_day"]]
 
 
 def _segments() -> pd.DataFrame:
@@ -611,52 +769,113 @@ def _read_transactions(path: Path) -> pd.DataFrame:
 def pandas_tiers(inputs: Inputs, run_date: date) -> pa.Table:
     """customer_tiers computed with pandas, as an Arrow table."""
     clean = _clean_transactions(_read_transactions(inputs.transactions), run_date)
-    metrics = _customer_metrics(clean)
-    tiers = pd.concat([metrics, _scores(metrics), _pyramid(metrics)], axis="columns")
-    tiers = tiers.merge(_customer_attributes(inputs.customers), on="customer_id", how="left")
-    tiers = tiers.merge(_segments(), on="rfm_cell", how="left")
-    return _arrow_tiers(tiers)
+    as_of = clean["day"].max()
+    metrics = _customer_metrics(clean, as_of)
+    tiers = _universe(metrics, _customer_attributes(inputs.customers), as_of)
+    tiers = tiers.merge(_buyer_tiers(metrics), on="customer_id", how="left")
+    stages = _lifecycle_stages(tiers)
+    grades = _value_loyalty_grades(tiers, stages)
+    return _arrow_tiers(tiers.assign(lifecycle_stage=stages, value_loyalty_grade=grades))
+
+
+def _buyer_tiers(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Scores, segment and pyramid of the buyers (a purchase), computed over them only."""
+    buyers = metrics[metrics["last_purchase_date"].notna()]
+    tiers = pd.concat([buyers["customer_id"], _scores(buyers), _pyramid(buyers)], axis="columns")
+    return tiers.merge(_segments(), on="rfm_cell", how="left")
+
+
+def _universe(metrics: pd.DataFrame, customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Every customer known at the as-of date, once: those with a clean transaction (measures
+    nullable from here) and the file's prospects, signed up by then or without a signup date."""
+    measures = metrics.astype({name: "Int64" for name in metrics.select_dtypes("int64").columns})
+    merged = measures.merge(customers, on="customer_id", how="outer", indicator=True)
+    signed_up = merged["signup_day"].isna() | (merged["signup_day"] <= as_of)
+    known = merged[(merged["_merge"] != "right_only") | signed_up]
+    return known.drop(columns=["_merge", "signup_day"]).assign(as_of_date=as_of)
+
+
+def _known(condition: pd.Series) -> npt.NDArray[np.bool_]:
+    """A condition over nullable columns as booleans, false where it is unknown."""
+    return condition.to_numpy(dtype=bool, na_value=False)
+
+
+def _fell(recent: pd.Series, previous: pd.Series) -> pd.Series:
+    """previous > 0 and recent <= lifecycle_decline_ratio * previous (exact)."""
+    ratio = LIFECYCLE_DECLINE_RATIO
+    return (previous > 0) & (recent * ratio.denominator <= previous * ratio.numerator)
+
+
+def _lifecycle_stages(tiers: pd.DataFrame) -> npt.NDArray[np.str_]:
+    """The first lifecycle stage whose rule applies; mature when none does."""
+    recency, purchases = tiers["recency_days"], tiers["lifetime_purchases"]
+    recent, previous = tiers["recent_spend"], tiers["previous_spend"]
+    span = _days(tiers["last_purchase_date"] - tiers["first_purchase_date"])
+    overdue = (purchases >= 2) & (recency * (purchases - 1) > LIFECYCLE_OVERDUE_FACTOR * span)
+    declining = _fell(recent, previous) | _fell(
+        tiers["recent_purchases"], tiers["previous_purchases"]
+    )
+    growth = LIFECYCLE_GROWTH_RATIO
+    grows = recent * growth.denominator >= previous * growth.numerator
+    rules = {
+        "prospect": tiers["last_purchase_date"].isna(),
+        "churned": recency >= LIFECYCLE_CHURN_DAYS,
+        "new": tiers["tenure_days"] < LIFECYCLE_NEW_DAYS,
+        "declining": declining | overdue,
+        "growing": (recent > 0) & ((previous <= 0) | grows),
+    }
+    return np.select([_known(rule) for rule in rules.values()], list(rules), "mature")
+
+
+def _value_loyalty_grades(
+    tiers: pd.DataFrame, stages: npt.NDArray[np.str_]
+) -> npt.NDArray[np.str_]:
+    """F for a prospect, E when churned, else A to D by value (m score) and loyalty (f score,
+    tenure and purchases)."""
+    high_value = _known(tiers["m_score"] >= GRADE_VALUE_MIN_M_SCORE)
+    high_loyalty = _known(
+        (tiers["f_score"] >= GRADE_LOYALTY_MIN_F_SCORE)
+        & (tiers["tenure_days"] >= GRADE_LOYALTY_MIN_TENURE_DAYS)
+        & (tiers["lifetime_purchases"] >= GRADE_LOYALTY_MIN_PURCHASES)
+    )
+    rules = {
+        "F": stages == "prospect",
+        "E": stages == "churned",
+        "A": high_value & high_loyalty,
+        "B": high_value,
+        "C": high_loyalty,
+    }
+    return np.select(list(rules.values()), list(rules), "D")
 
 
 def _decimals(values: pd.Series) -> pa.Array:
-    """Micro-units as decimal128(28, 6): the int64 widened to the 128-bit unscaled value."""
-    if values.isna().all():
+    """Micro-units (missing: null) as decimal128(28, 6): the int64 widened to the 128-bit
+    unscaled value."""
+    missing = values.isna().to_numpy()
+    if missing.all():
         return pa.nulls(len(values), pa.decimal128(28, 6))
-    low = values.to_numpy(dtype=np.int64)
+    low = values.to_numpy(dtype=np.int64, na_value=0)
     words = np.column_stack([low, low >> 63])
-    return pa.Array.from_buffers(pa.decimal128(28, 6), len(low), [None, pa.py_buffer(words)])
+    validity = pa.array(~missing).buffers()[1] if missing.any() else None
+    return pa.Array.from_buffers(pa.decimal128(28, 6), len(low), [validity, pa.py_buffer(words)])
+
+
+def _arrow_column(name: str, values: pd.Series) -> pa.Array:
+    """A column of customer_tiers with the mart's type (missing values null)."""
+    if name in DATE_COLUMNS:
+        return pa.array(values).cast(pa.date32())
+    if name in DECIMAL_COLUMNS:
+        return _decimals(values)
+    if name in SHARE_COLUMNS:
+        return pa.array(values, type=pa.float64())
+    if name in _INTEGER_COLUMNS:
+        return pa.array(values.astype("Int64"))
+    return pa.array(values, type=pa.string(), from_pandas=True)
 
 
 def _arrow_tiers(tiers: pd.DataFrame) -> pa.Table:
     """The columns of customer_tiers with the mart's types."""
-
-    def dates(name: str) -> pa.Array:
-        return pa.array(tiers[name]).cast(pa.date32())
-
-    def texts(name: str) -> pa.Array:
-        return pa.array(tiers[name], type=pa.string(), from_pandas=True)
-
-    def integers(name: str) -> pa.Array:
-        return pa.array(tiers[name].to_numpy(dtype=np.int64))
-
-    columns: dict[str, pa.Array] = {
-        "customer_id": texts("customer_id"),
-        "as_of_date": dates("as_of_date"),
-        "customer_type": texts("customer_type"),
-        "region": texts("region"),
-        "first_purchase_date": dates("first_purchase_date"),
-        "last_purchase_date": dates("last_purchase_date"),
-        **{name: integers(name) for name in ("recency_days", "frequency")},
-        **{name: _decimals(tiers[name]) for name in ("monetary", "profit", "lifetime_revenue")},
-        **{name: integers(name) for name in ("r_score", "f_score", "m_score")},
-        "rfm_cell": texts("rfm_cell"),
-        "rfm_segment": texts("rfm_segment"),
-        "revenue_rank": integers("revenue_rank"),
-        **{name: pa.array(tiers[name].to_numpy(dtype=np.float64)) for name in SHARE_COLUMNS},
-        "pyramid_tier": texts("pyramid_tier"),
-        "pareto_class": texts("pareto_class"),
-    }
-    return pa.table(columns)
+    return pa.table({name: _arrow_column(name, tiers[name]) for name in TIER_COLUMNS})
 
 
 # --------------------------------------------------------------------------------- agreement
@@ -684,8 +903,9 @@ def _relation(connection: DuckDBPyConnection, source: Path, alias: str) -> str:
 
 def _difference_sql(column: str) -> str:
     """'column: left != right' when the two sides differ, else null."""
-    if column in SHARE_COLUMNS:
-        differs = f"coalesce(abs(a.{column} - b.{column}) > {SHARE_TOLERANCE}, true)"
+    if column in SHARE_COLUMNS:  # null (no buyer) on both sides is no difference
+        differs = f"coalesce(abs(a.{column} - b.{column}) > {SHARE_TOLERANCE}, "
+        differs += f"a.{column} is distinct from b.{column})"
     else:
         differs = f"a.{column} is distinct from b.{column}"
     shown = f"coalesce(cast(a.{column} as varchar), 'null') || ' != ' || "
@@ -693,13 +913,24 @@ def _difference_sql(column: str) -> str:
     return f"case when {differs} then '{column}: ' || {shown} end"
 
 
+def _columns(connection: DuckDBPyConnection, relation: str) -> set[str]:
+    """The column names of a relation (bound, not read)."""
+    return set(connection.sql(f"select * from {relation}").columns)
+
+
 def compare_tiers(candidate: Path, basis: Path, examples: int = 5) -> Agreement:
-    """Every customer and column of `candidate`'s customer_tiers against `basis`'s."""
+    """Every customer and column of `candidate`'s customer_tiers against `basis`'s (every
+    customer differs when the candidate lacks a column)."""
     import duckdb  # here, so that the pandas contender's process never loads it
 
     with duckdb.connect() as connection:
         left = _relation(connection, candidate, "candidate")
         right = _relation(connection, basis, "basis")
+        present = _columns(connection, left)
+        lacking = [name for name in TIER_COLUMNS if name not in present]
+        if lacking:
+            [(count,)] = connection.execute(f"select count(*) from {left}").fetchall()
+            return Agreement(max(count, 1), (f"the contender lacks {', '.join(lacking)}",))
         columns = ", ".join(TIER_COLUMNS)
         differences = ",\n".join(_difference_sql(column) for column in TIER_COLUMNS[1:])
         sql = f"""

@@ -137,9 +137,12 @@ def _to_csv(source: Path, target: Path) -> Path:
 def _export_tiers(dsn: str, columns: tuple[str, ...], schema_of: Path, output: Path) -> Path:
     """customer_tiers of the PostgreSQL database as Parquet, typed like the floor's output."""
     schema = pq.read_schema(schema_of)
-    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
-        cursor.execute(f"select {', '.join(columns)} from marts.customer_tiers")
-        rows = cursor.fetchall()
+    try:
+        with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(f"select {', '.join(columns)} from marts.customer_tiers")
+            rows = cursor.fetchall()
+    except psycopg2.Error as error:  # e.g. a column the project does not publish (yet)
+        raise RuntimeError(f"reading marts.customer_tiers failed: {error}") from error
     table = pa.Table.from_pylist(
         [dict(zip(columns, row, strict=True)) for row in rows],
         schema=pa.schema([schema.field(name) for name in columns]),

@@ -1,11 +1,11 @@
 {#- The as-of date as a one-row query: the var as_of_date when given, else the latest
-    transaction date of `transactions` (a relation or CTE name with a transaction_date column),
+    `date_column` of `transactions` (a relation or CTE name; by default its transaction dates),
     so that a rerun on the same data describes the same day. -#}
-{% macro as_of_date(transactions, as_of_date_var=none) -%}
+{% macro as_of_date(transactions, as_of_date_var=none, date_column='transaction_date') -%}
     {%- if as_of_date_var is not none -%}
         select {{ tiering.as_of_date_or(as_of_date_var, none) }} as as_of_date
     {%- else -%}
-        select max(transaction_date) as as_of_date from {{ transactions }}
+        select max({{ date_column }}) as as_of_date from {{ transactions }}
     {%- endif -%}
 {%- endmacro %}
 

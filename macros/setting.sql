@@ -37,6 +37,34 @@
         {%- if value is not none and (value is not string or value | length != 1 or value in ['"', "'"]) -%}
             {{ tiering.raise_var_error(name, value, "one character such as ';' or '|', or null to detect it") }}
         {%- endif -%}
+    {%- elif name in ['lifecycle_new_days', 'lifecycle_churn_days', 'lifecycle_period_days'] -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of days of at least 1, e.g. 90') }}
+        {%- endif -%}
+    {%- elif name == 'lifecycle_growth_ratio' -%}
+        {%- if value is not number or value is boolean or value < 1 -%}
+            {{ tiering.raise_var_error(name, value, 'a ratio of at least 1, e.g. 1.2 (spend up 20 %)') }}
+        {%- endif -%}
+    {%- elif name == 'lifecycle_decline_ratio' -%}
+        {%- if value is not number or value is boolean or value <= 0 or value > 1 -%}
+            {{ tiering.raise_var_error(name, value, 'a ratio above 0 and at most 1, e.g. 0.8 (down 20 %)') }}
+        {%- endif -%}
+    {%- elif name == 'lifecycle_overdue_factor' -%}
+        {%- if value is not number or value is boolean or value <= 0 -%}
+            {{ tiering.raise_var_error(name, value, 'a number above 0, e.g. 2 (twice the usual interval)') }}
+        {%- endif -%}
+    {%- elif name in ['grade_value_min_m_score', 'grade_loyalty_min_f_score'] -%}
+        {%- if not tiering.is_whole_number(value, 1) or value > 5 -%}
+            {{ tiering.raise_var_error(name, value, 'a score from 1 to 5, e.g. 4') }}
+        {%- endif -%}
+    {%- elif name == 'grade_loyalty_min_tenure_days' -%}
+        {%- if not tiering.is_whole_number(value, 0) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of days of at least 0, e.g. 365') }}
+        {%- endif -%}
+    {%- elif name == 'grade_loyalty_min_purchases' -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of purchases of at least 1, e.g. 2') }}
+        {%- endif -%}
     {%- elif name == 'verify_every_row' -%}
         {%- if value is not boolean -%}
             {{ tiering.raise_var_error(name, value, 'true or false') }}
@@ -54,8 +82,11 @@
 {#- Every var that setting() checks, in the order the README lists them. -#}
 {% macro checked_vars() %}
     {{- return(['as_of_date', 'rfm_window_days', 'earliest_valid_date', 'pyramid_basis',
-                'pyramid_cut_points', 'pareto_cut_points', 'date_formats', 'decimal_separator',
-                'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
+                'pyramid_cut_points', 'pareto_cut_points', 'lifecycle_new_days', 'lifecycle_churn_days',
+                'lifecycle_period_days', 'lifecycle_growth_ratio', 'lifecycle_decline_ratio',
+                'lifecycle_overdue_factor', 'grade_value_min_m_score', 'grade_loyalty_min_f_score',
+                'grade_loyalty_min_tenure_days', 'grade_loyalty_min_purchases', 'date_formats',
+                'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
                 'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}
 {% endmacro %}
 

@@ -5,6 +5,7 @@
     replaced before they pass. #}
 -- depends_on: {{ ref('base_transaction_reject_counts') }}
 {{ config(materialized='table') }}
+{%- set lifecycle_period_days = tiering.setting('lifecycle_period_days') %}
 
 with
 
@@ -45,12 +46,14 @@ as_of_day as (
     {{ tiering.as_of_date('transactions', tiering.setting('as_of_date')) }}
 ),
 
--- The window's floor is computed once here, so each transaction is tested with a comparison of
--- two dates (macro is_in_rfm_window).
+-- The floors of the RFM window and of the lifecycle's two periods are computed once here, so each
+-- transaction is tested with comparisons of two dates (macro is_in_rfm_window).
 as_of as (
     select
         as_of_date,
-        {{ tiering.rfm_window_floor('as_of_date', tiering.setting('rfm_window_days')) }} as window_floor
+        {{ tiering.rfm_window_floor('as_of_date', tiering.setting('rfm_window_days')) }} as window_floor,
+        {{ tiering.rfm_window_floor('as_of_date', lifecycle_period_days) }} as recent_period_floor,
+        {{ tiering.rfm_window_floor('as_of_date', 2 * lifecycle_period_days) }} as previous_period_floor
     from as_of_day
 ),
 
@@ -63,7 +66,10 @@ transactions_to_date as (
         transactions.amount > 0 as is_purchase,
         {{ tiering.is_in_rfm_window(
             'transactions.transaction_date', 'as_of.as_of_date', tiering.setting('rfm_window_days'),
-            window_floor='as_of.window_floor') }} as is_in_window
+            window_floor='as_of.window_floor') }} as is_in_window,
+        transactions.transaction_date > as_of.recent_period_floor as is_recent,
+        transactions.transaction_date > as_of.previous_period_floor
+        and transactions.transaction_date <= as_of.recent_period_floor as is_previous
     from transactions
     cross join as_of
     where transactions.transaction_date <= as_of.as_of_date
@@ -80,6 +86,11 @@ customer_totals as {{ tiering.materialization_hint('materialized') }} (
         sum(case when is_in_window then amount else 0 end) as monetary,
         sum(case when is_in_window then amount - coalesce(cost, 0) else 0 end) as profit,
         sum(amount) as lifetime_revenue,
+        sum(case when is_purchase then 1 else 0 end) as lifetime_purchases,
+        sum(case when is_recent then amount else 0 end) as recent_spend,
+        sum(case when is_recent and is_purchase then 1 else 0 end) as recent_purchases,
+        sum(case when is_previous then amount else 0 end) as previous_spend,
+        sum(case when is_previous and is_purchase then 1 else 0 end) as previous_purchases,
         count(cost) as rows_with_cost
     from transactions_to_date
     group by customer_id
@@ -108,11 +119,20 @@ final as (
             case when cost_coverage.has_cost then customer_totals.profit end
             as {{ dbt.type_numeric() }}
         ) as profit,
-        cast(customer_totals.lifetime_revenue as {{ dbt.type_numeric() }}) as lifetime_revenue
+        cast(customer_totals.lifetime_revenue as {{ dbt.type_numeric() }}) as lifetime_revenue,
+        cast(
+            {{ dbt.datediff(
+                'customer_totals.first_purchase_date', 'as_of.as_of_date', 'day'
+            ) }} as {{ dbt.type_int() }}
+        ) as tenure_days,
+        cast(customer_totals.lifetime_purchases as {{ dbt.type_int() }}) as lifetime_purchases,
+        cast(customer_totals.recent_spend as {{ dbt.type_numeric() }}) as recent_spend,
+        cast(customer_totals.recent_purchases as {{ dbt.type_int() }}) as recent_purchases,
+        cast(customer_totals.previous_spend as {{ dbt.type_numeric() }}) as previous_spend,
+        cast(customer_totals.previous_purchases as {{ dbt.type_int() }}) as previous_purchases
     from customer_totals
     cross join as_of
     cross join cost_coverage
-    where customer_totals.last_purchase_date is not null
 )
 
 select * from final

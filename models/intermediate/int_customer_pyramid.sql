@@ -11,6 +11,8 @@ customer_metrics as (
         monetary,
         profit
     from {{ ref('int_customer_metrics') }}
+    -- The pyramid ranks the buyers only (customers with a purchase on or before the as-of date).
+    where last_purchase_date is not null
 ),
 
 pyramid_values as (

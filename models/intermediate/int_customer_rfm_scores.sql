@@ -16,22 +16,41 @@ customer_metrics as (
         frequency,
         monetary,
         profit,
-        lifetime_revenue
+        lifetime_revenue,
+        tenure_days,
+        lifetime_purchases,
+        recent_spend,
+        recent_purchases,
+        previous_spend,
+        previous_purchases,
+        last_purchase_date is not null as is_buyer
     from {{ ref('int_customer_metrics') }}
+),
+
+-- Scores rank the buyers only: customers with transactions but no purchase get none, and do not
+-- move the quintiles.
+buyers as (
+    select
+        as_of_date,
+        recency_days,
+        frequency,
+        monetary
+    from customer_metrics
+    where is_buyer
 ),
 
 -- The rank of each distinct value (macro value_ranks): a sort of the distinct values, not of
 -- every customer. The most recent purchase ranks last, so it scores highest.
 recency_ranks as (
-    {{ tiering.value_ranks('customer_metrics', 'recency_days', 'desc', partition_by='as_of_date') }}
+    {{ tiering.value_ranks('buyers', 'recency_days', 'desc', partition_by='as_of_date') }}
 ),
 
 frequency_ranks as (
-    {{ tiering.value_ranks('customer_metrics', 'frequency', 'asc', partition_by='as_of_date') }}
+    {{ tiering.value_ranks('buyers', 'frequency', 'asc', partition_by='as_of_date') }}
 ),
 
 monetary_ranks as (
-    {{ tiering.value_ranks('customer_metrics', 'monetary', 'asc', partition_by='as_of_date') }}
+    {{ tiering.value_ranks('buyers', 'monetary', 'asc', partition_by='as_of_date') }}
 ),
 
 -- A score depends on the rank of the value alone, so it is computed once per distinct value.
@@ -70,19 +89,31 @@ scored as (
         customer_metrics.monetary,
         customer_metrics.profit,
         customer_metrics.lifetime_revenue,
+        customer_metrics.tenure_days,
+        customer_metrics.lifetime_purchases,
+        customer_metrics.recent_spend,
+        customer_metrics.recent_purchases,
+        customer_metrics.previous_spend,
+        customer_metrics.previous_purchases,
         recency_scores.score as r_score,
         frequency_scores.score as f_score,
         monetary_scores.score as m_score
     from customer_metrics
     left join recency_scores
-        on {{ tiering.value_ranks_join(
-            'customer_metrics', 'recency_scores', 'recency_days', partition_by='as_of_date') }}
+        on
+            customer_metrics.is_buyer
+            and {{ tiering.value_ranks_join(
+                'customer_metrics', 'recency_scores', 'recency_days', partition_by='as_of_date') }}
     left join frequency_scores
-        on {{ tiering.value_ranks_join(
-            'customer_metrics', 'frequency_scores', 'frequency', partition_by='as_of_date') }}
+        on
+            customer_metrics.is_buyer
+            and {{ tiering.value_ranks_join(
+                'customer_metrics', 'frequency_scores', 'frequency', partition_by='as_of_date') }}
     left join monetary_scores
-        on {{ tiering.value_ranks_join(
-            'customer_metrics', 'monetary_scores', 'monetary', partition_by='as_of_date') }}
+        on
+            customer_metrics.is_buyer
+            and {{ tiering.value_ranks_join(
+                'customer_metrics', 'monetary_scores', 'monetary', partition_by='as_of_date') }}
 ),
 
 final as (
@@ -96,6 +127,12 @@ final as (
         monetary,
         profit,
         lifetime_revenue,
+        tenure_days,
+        lifetime_purchases,
+        recent_spend,
+        recent_purchases,
+        previous_spend,
+        previous_purchases,
         r_score,
         f_score,
         m_score,

@@ -11,6 +11,12 @@ rfm_scores as (
         monetary,
         profit,
         lifetime_revenue,
+        tenure_days,
+        lifetime_purchases,
+        recent_spend,
+        recent_purchases,
+        previous_spend,
+        previous_purchases,
         r_score,
         f_score,
         m_score,
@@ -40,14 +46,20 @@ customers as (
     select
         customer_id,
         customer_type,
-        region
+        region,
+        signup_date
     from {{ ref('stg_customers') }}
 ),
 
+run_as_of as (
+    {{ tiering.as_of_date('rfm_scores', tiering.setting('as_of_date'), date_column='as_of_date') }}
+),
+
+-- Every known customer: each customer with a clean transaction up to the as-of date (buyers, and
+-- customers with refunds only), and the prospects of the customer file, known by then (signed up
+-- on or before it, or on an unknown day) with no clean transaction up to it.
 joined as (
     select
-        rfm_scores.customer_id,
-        rfm_scores.as_of_date,
         customers.customer_type,
         customers.region,
         rfm_scores.first_purchase_date,
@@ -57,6 +69,12 @@ joined as (
         rfm_scores.monetary,
         rfm_scores.profit,
         rfm_scores.lifetime_revenue,
+        rfm_scores.tenure_days,
+        rfm_scores.lifetime_purchases,
+        rfm_scores.recent_spend,
+        rfm_scores.recent_purchases,
+        rfm_scores.previous_spend,
+        rfm_scores.previous_purchases,
         rfm_scores.r_score,
         rfm_scores.f_score,
         rfm_scores.m_score,
@@ -66,14 +84,35 @@ joined as (
         pyramid.percent_rank,
         pyramid.cumulative_revenue_share,
         pyramid.pyramid_tier,
-        pyramid.pareto_class
+        pyramid.pareto_class,
+        coalesce(rfm_scores.customer_id, customers.customer_id) as customer_id,
+        coalesce(rfm_scores.as_of_date, run_as_of.as_of_date) as as_of_date
     from rfm_scores
-    inner join pyramid
+    full outer join customers
+        on rfm_scores.customer_id = customers.customer_id
+    cross join run_as_of
+    left join pyramid
         on rfm_scores.customer_id = pyramid.customer_id
     left join segment_map
         on rfm_scores.rfm_cell = segment_map.rfm_cell
-    left join customers
-        on rfm_scores.customer_id = customers.customer_id
+    where
+        rfm_scores.customer_id is not null
+        or customers.signup_date is null
+        or customers.signup_date <= run_as_of.as_of_date
+),
+
+lifecycle as (
+    select
+        *,
+        {{ tiering.lifecycle_stage() }} as lifecycle_stage
+    from joined
+),
+
+graded as (
+    select
+        *,
+        {{ tiering.value_loyalty_grade() }} as value_loyalty_grade
+    from lifecycle
 ),
 
 final as (
@@ -89,6 +128,12 @@ final as (
         cast(monetary as {{ dbt.type_numeric() }}) as monetary,
         cast(profit as {{ dbt.type_numeric() }}) as profit,
         cast(lifetime_revenue as {{ dbt.type_numeric() }}) as lifetime_revenue,
+        cast(tenure_days as {{ dbt.type_int() }}) as tenure_days,
+        cast(lifetime_purchases as {{ dbt.type_int() }}) as lifetime_purchases,
+        cast(recent_spend as {{ dbt.type_numeric() }}) as recent_spend,
+        cast(recent_purchases as {{ dbt.type_int() }}) as recent_purchases,
+        cast(previous_spend as {{ dbt.type_numeric() }}) as previous_spend,
+        cast(previous_purchases as {{ dbt.type_int() }}) as previous_purchases,
         cast(r_score as {{ dbt.type_int() }}) as r_score,
         cast(f_score as {{ dbt.type_int() }}) as f_score,
         cast(m_score as {{ dbt.type_int() }}) as m_score,
@@ -98,8 +143,10 @@ final as (
         cast(percent_rank as {{ tiering.type_double() }}) as percent_rank,
         cast(cumulative_revenue_share as {{ tiering.type_double() }}) as cumulative_revenue_share,
         cast(pyramid_tier as {{ dbt.type_string() }}) as pyramid_tier,
-        cast(pareto_class as {{ dbt.type_string() }}) as pareto_class
-    from joined
+        cast(pareto_class as {{ dbt.type_string() }}) as pareto_class,
+        cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
+        cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade
+    from graded
 )
 
 select * from final

@@ -1,3 +1,7 @@
+{#- One row per tier of the pyramid, and a last row 'none' for the customers with clean transactions
+    but no purchase (refunds only), so that the rows' revenue adds up to the clean amounts of the
+    window. Shares are of the pyramid (the buyers and their revenue); the none row, outside it,
+    has none. -#}
 with
 
 pyramid_tiers as (
@@ -8,12 +12,31 @@ pyramid_tiers as (
     where scheme = 'pyramid_tier'
 ),
 
+summary_rows as (
+    select
+        pyramid_tier,
+        tier_order,
+        1 as is_in_pyramid
+    from pyramid_tiers
+
+    union all
+
+    select
+        'none' as pyramid_tier,
+        coalesce(max(tier_order), 0) + 1 as tier_order,
+        0 as is_in_pyramid
+    from pyramid_tiers
+),
+
+-- The customers with transactions (a prospect without any has no monetary value).
 customer_tiers as (
     select
         as_of_date,
         monetary,
-        pyramid_tier
+        coalesce(pyramid_tier, 'none') as pyramid_tier,
+        case when pyramid_tier is null then 0 else 1 end as is_in_pyramid
     from {{ ref('customer_tiers') }}
+    where monetary is not null
 ),
 
 tier_figures as (
@@ -30,15 +53,16 @@ tier_figures as (
 run_totals as (
     select
         {{ tiering.as_of_date_or(tiering.setting('as_of_date'), 'max(as_of_date)') }} as as_of_date,
-        count(*) as customers,
-        sum(monetary) as revenue
+        sum(is_in_pyramid) as customers,
+        sum(monetary * is_in_pyramid) as revenue
     from customer_tiers
 ),
 
 tiers_with_figures as (
     select
-        pyramid_tiers.pyramid_tier,
-        pyramid_tiers.tier_order,
+        summary_rows.pyramid_tier,
+        summary_rows.tier_order,
+        summary_rows.is_in_pyramid,
         run_totals.as_of_date,
         coalesce(tier_figures.customers, 0) as customers,
         coalesce(tier_figures.revenue, 0) as revenue,
@@ -46,19 +70,19 @@ tiers_with_figures as (
         tier_figures.max_monetary,
         cast(run_totals.customers as {{ tiering.type_double() }}) as total_customers,
         cast(run_totals.revenue as {{ tiering.type_double() }}) as total_revenue
-    from pyramid_tiers
+    from summary_rows
     cross join run_totals
     left join tier_figures
-        on pyramid_tiers.pyramid_tier = tier_figures.pyramid_tier
+        on summary_rows.pyramid_tier = tier_figures.pyramid_tier
 ),
 
 cumulated as (
     select
         *,
-        sum(customers) over (
+        sum(customers * is_in_pyramid) over (
             order by tier_order asc rows between unbounded preceding and current row
         ) as customers_to_tier,
-        sum(revenue) over (
+        sum(revenue * is_in_pyramid) over (
             order by tier_order asc rows between unbounded preceding and current row
         ) as revenue_to_tier
     from tiers_with_figures
@@ -70,16 +94,27 @@ final as (
         cast(tier_order as {{ dbt.type_int() }}) as tier_order,
         cast(as_of_date as date) as as_of_date,
         cast(customers as {{ dbt.type_int() }}) as customers,
-        cast(customers / nullif(total_customers, 0) as {{ tiering.type_double() }}) as customer_share,
-        cast(customers_to_tier / nullif(total_customers, 0) as {{ tiering.type_double() }})
-            as cumulative_customer_share,
+        cast(
+            case when is_in_pyramid = 1 then customers / nullif(total_customers, 0) end
+            as {{ tiering.type_double() }}
+        ) as customer_share,
+        cast(
+            case when is_in_pyramid = 1 then customers_to_tier / nullif(total_customers, 0) end
+            as {{ tiering.type_double() }}
+        ) as cumulative_customer_share,
         cast(revenue as {{ dbt.type_numeric() }}) as revenue,
         cast(
-            cast(revenue as {{ tiering.type_double() }}) / nullif(total_revenue, 0)
+            case
+                when is_in_pyramid = 1
+                    then cast(revenue as {{ tiering.type_double() }}) / nullif(total_revenue, 0)
+            end
             as {{ tiering.type_double() }}
         ) as revenue_share,
         cast(
-            cast(revenue_to_tier as {{ tiering.type_double() }}) / nullif(total_revenue, 0)
+            case
+                when is_in_pyramid = 1
+                    then cast(revenue_to_tier as {{ tiering.type_double() }}) / nullif(total_revenue, 0)
+            end
             as {{ tiering.type_double() }}
         ) as cumulative_revenue_share,
         cast(min_monetary as {{ dbt.type_numeric() }}) as min_monetary,

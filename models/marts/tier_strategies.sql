@@ -25,9 +25,15 @@ customer_tiers as (
         as_of_date,
         monetary,
         pyramid_tier,
-        rfm_segment
+        rfm_segment,
+        lifecycle_stage,
+        value_loyalty_grade
     from {{ ref('customer_tiers') }}
 ),
+
+-- Each customer once per scheme that classifies it: the pyramid and the RFM segments classify
+-- the buyers, the lifecycle stage and the value x loyalty grade every customer. A prospect
+-- without transactions has no monetary value: it counts as a customer, with no revenue.
 
 customers_by_tier as (
     select
@@ -43,6 +49,31 @@ customers_by_tier as (
         rfm_segment as tier_code,
         monetary
     from customer_tiers
+
+    union all
+
+    select
+        'lifecycle_stage' as scheme,
+        lifecycle_stage as tier_code,
+        monetary
+    from customer_tiers
+
+    union all
+
+    select
+        'value_loyalty_grade' as scheme,
+        value_loyalty_grade as tier_code,
+        monetary
+    from customer_tiers
+),
+
+classified as (
+    select
+        scheme,
+        tier_code,
+        monetary
+    from customers_by_tier
+    where tier_code is not null
 ),
 
 tier_figures as (
@@ -50,17 +81,23 @@ tier_figures as (
         scheme,
         tier_code,
         count(*) as customers,
-        sum(monetary) as revenue
-    from customers_by_tier
+        coalesce(sum(monetary), 0) as revenue
+    from classified
     group by scheme, tier_code
 ),
 
-run_totals as (
+run_as_of as (
+    {{ tiering.as_of_date('customer_tiers', tiering.setting('as_of_date'), date_column='as_of_date') }}
+),
+
+-- Shares are of the customers and the revenue that the scheme classifies.
+scheme_totals as (
     select
-        {{ tiering.as_of_date_or(tiering.setting('as_of_date'), 'max(as_of_date)') }} as as_of_date,
+        scheme,
         count(*) as customers,
-        sum(monetary) as revenue
-    from customer_tiers
+        coalesce(sum(monetary), 0) as revenue
+    from classified
+    group by scheme
 ),
 
 final as (
@@ -80,17 +117,17 @@ final as (
         strategy_texts.owner_role,
         strategy_texts.service_level,
         strategy_texts.contact_cadence,
-        run_totals.as_of_date,
+        run_as_of.as_of_date,
         cast(coalesce(tier_figures.customers, 0) as {{ dbt.type_int() }}) as customers,
         cast(
             coalesce(tier_figures.customers, 0)
-            / nullif(cast(run_totals.customers as {{ tiering.type_double() }}), 0)
+            / nullif(cast(scheme_totals.customers as {{ tiering.type_double() }}), 0)
             as {{ tiering.type_double() }}
         ) as customer_share,
         cast(coalesce(tier_figures.revenue, 0) as {{ dbt.type_numeric() }}) as revenue,
         cast(
             cast(coalesce(tier_figures.revenue, 0) as {{ tiering.type_double() }})
-            / nullif(cast(run_totals.revenue as {{ tiering.type_double() }}), 0)
+            / nullif(cast(scheme_totals.revenue as {{ tiering.type_double() }}), 0)
             as {{ tiering.type_double() }}
         ) as revenue_share,
         cast(
@@ -99,7 +136,9 @@ final as (
             as {{ dbt.type_numeric() }}
         ) as average_monetary
     from strategy_texts
-    cross join run_totals
+    cross join run_as_of
+    left join scheme_totals
+        on strategy_texts.scheme = scheme_totals.scheme
     left join tier_figures
         on
             strategy_texts.scheme = tier_figures.scheme

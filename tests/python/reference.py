@@ -1,21 +1,25 @@
 """Independent reference implementation of the customer-tiering rules.
 
-Written from ``/tmp/spec/rules.md`` only (not from the dbt models), so the
-test suite can check the dbt output row by row against it.
+Written from ``/tmp/spec/rules.md`` and, for the customer universe, the lifecycle stage, the
+value x loyalty grade and the ``none`` row of the pyramid summary, from ``docs/schemes.md``
+only (not from the dbt models), so the test suite can check the dbt output row by row against
+it.
 
 Numeric conventions (chosen for exactness):
 
-* ``amount``, ``cost``, ``monetary``, ``profit`` and ``lifetime_revenue`` are
-  :class:`decimal.Decimal` values held in ``object`` columns.  Sums are exact
-  (an unbounded-precision context is used, so no rounding ever happens).
+* ``amount``, ``cost``, ``monetary``, ``profit``, ``lifetime_revenue``, ``recent_spend`` and
+  ``previous_spend`` are :class:`decimal.Decimal` values held in ``object`` columns.  Sums are
+  exact (an unbounded-precision context is used, so no rounding ever happens).
 * Ratios (``percent_rank``, ``cumulative_revenue_share``, the shares of the
   pyramid summary) are computed exactly as :class:`fractions.Fraction` and
   returned as ``float64`` (correctly rounded).  Every threshold comparison
-  (pyramid ceil cut points, Pareto cut points) is done on the exact fraction
-  and on the exact decimal value of the cut (``Fraction(str(cut))``), so
+  (pyramid ceil cut points, Pareto cut points, the lifecycle ratios and factor) is done on
+  exact fractions and on the exact decimal value of the cut (``Fraction(str(cut))``), so
   ``0.01 * 700`` is 7, never 7.000000000000001.
 * Customer ids and transaction ids are compared as Python strings, i.e. by
   code point, which is the same order as UTF-8 binary order.
+* Nulls: ``None`` in ``object`` columns, ``<NA>`` in nullable ``Int64`` columns (``None`` once
+  read with ``to_dict``), NaN in ``float64`` columns.
 """
 
 from __future__ import annotations
@@ -62,13 +66,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "last_purchase_date",
     "lifetime_revenue",
 )
-TIER_COLUMNS: tuple[str, ...] = (
-    "customer_id",
-    "as_of_date",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "profit",
+SCORE_COLUMNS: tuple[str, ...] = (
     "r_score",
     "f_score",
     "m_score",
@@ -78,12 +76,34 @@ TIER_COLUMNS: tuple[str, ...] = (
     "cumulative_revenue_share",
     "pyramid_tier",
     "pareto_class",
+)
+"""The columns computed over the buyers only (null for every other customer)."""
+LIFECYCLE_MEASURE_COLUMNS: tuple[str, ...] = (
+    "tenure_days",
+    "lifetime_purchases",
+    "recent_spend",
+    "recent_purchases",
+    "previous_spend",
+    "previous_purchases",
+)
+TIER_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "as_of_date",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "profit",
+    *SCORE_COLUMNS,
     "first_purchase_date",
     "last_purchase_date",
     "lifetime_revenue",
+    *LIFECYCLE_MEASURE_COLUMNS,
+    "lifecycle_stage",
+    "value_loyalty_grade",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "pyramid_tier",
+    "tier_order",
     "customers",
     "customer_share",
     "revenue",
@@ -91,7 +111,21 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "min_monetary",
     "max_monetary",
 )
+CUSTOMER_COLUMNS: tuple[str, ...] = ("customer_id", "signup_date")
 PYRAMID_TIERS: tuple[str, ...] = ("A", "B", "C", "D")
+NO_PURCHASE_TIER = "none"
+"""The pyramid_summary row of the customers with clean transactions but no purchase."""
+SUMMARY_TIERS: tuple[str, ...] = (*PYRAMID_TIERS, NO_PURCHASE_TIER)
+
+# Lifecycle stages, in the order their rules are tried (the first that applies wins).
+PROSPECT = "prospect"
+CHURNED = "churned"
+NEW = "new"
+DECLINING = "declining"
+GROWING = "growing"
+MATURE = "mature"
+LIFECYCLE_STAGES: tuple[str, ...] = (PROSPECT, CHURNED, NEW, DECLINING, GROWING, MATURE)
+VALUE_LOYALTY_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 RFM_BUCKETS = 5
 REJECT_COLUMN = "reject_reason"
 
@@ -172,21 +206,50 @@ def read_raw_transactions(path: Path) -> pd.DataFrame:
     the input had a cost column.  A missing required column raises
     ``ValueError``.
     """
-    path = Path(path)
-    if path.suffix.lower() in _PARQUET_SUFFIXES:
-        frame = _read_parquet_as_text(path)
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        # Fields absent from a short line come back as NaN: they are missing.
-        frame = frame.fillna("")
-    missing_required = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing_required:
-        raise ValueError(f"missing required column(s): {missing_required}")
-    absent = tuple(c for c in OPTIONAL_COLUMNS if c not in frame.columns)
-    for column in absent:
-        frame[column] = pd.Series([""] * len(frame), index=frame.index, dtype=str)
+    frame = _read_as_text(path)
+    _require_columns(frame, REQUIRED_COLUMNS)
+    absent = _add_absent_columns(frame, OPTIONAL_COLUMNS)
     frame.attrs["absent_optional_columns"] = absent
     return frame
+
+
+def read_raw_customers(path: Path) -> pd.DataFrame:
+    """Read a customer file (CSV, or Parquet by extension) as text, like
+    :func:`read_raw_transactions`: every column a string column, ``''`` for missing.
+
+    ``customer_id`` is required (``ValueError`` without it); a file without ``signup_date``
+    gets the column filled with ``''`` (every signup date unknown).  The other attributes are
+    kept as they are and play no part in the rules implemented here.
+    """
+    frame = _read_as_text(path)
+    _require_columns(frame, CUSTOMER_COLUMNS[:1])
+    _add_absent_columns(frame, CUSTOMER_COLUMNS[1:])
+    return frame
+
+
+def _read_as_text(path: Path) -> pd.DataFrame:
+    """Every column of a CSV or Parquet (by extension) file as text; missing is ``''``."""
+    path = Path(path)
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return _read_parquet_as_text(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # Fields absent from a short line come back as NaN: they are missing.
+    return frame.fillna("")
+
+
+def _require_columns(frame: pd.DataFrame, required: Sequence[str]) -> None:
+    """Raise ValueError naming the required columns the frame lacks."""
+    missing_required = [c for c in required if c not in frame.columns]
+    if missing_required:
+        raise ValueError(f"missing required column(s): {missing_required}")
+
+
+def _add_absent_columns(frame: pd.DataFrame, optional: Sequence[str]) -> tuple[str, ...]:
+    """Add each optional column the frame lacks, filled with ``''``; return their names."""
+    absent = tuple(c for c in optional if c not in frame.columns)
+    for column in absent:
+        frame[column] = pd.Series([""] * len(frame), index=frame.index, dtype=str)
+    return absent
 
 
 # --------------------------------------------------------------------------
@@ -337,9 +400,7 @@ def clean_transactions(
     unchanged plus ``reject_reason``, in raw row order.  Both have a fresh
     RangeIndex and ``len(clean) + len(rejected) == len(raw)``.
     """
-    missing_required = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing_required:
-        raise ValueError(f"missing required column(s): {missing_required}")
+    _require_columns(raw, REQUIRED_COLUMNS)
     records = raw.to_dict("records")
     reasons: list[str | None] = [None] * len(records)
     candidates: list[_Candidate] = []
@@ -362,7 +423,54 @@ def clean_transactions(
 
 
 # --------------------------------------------------------------------------
-# As-of date and per-customer metrics
+# Customer file
+# --------------------------------------------------------------------------
+
+
+def parse_customers(raw: pd.DataFrame) -> pd.DataFrame:
+    """The customers of a raw customer file (see :func:`read_raw_customers`), one row each.
+
+    ``customer_id`` is trimmed; a row without one is ignored.  ``signup_date`` is parsed like a
+    transaction date (``YYYY-MM-DD``, optionally followed by a time); unparseable or missing
+    text is None.  A customer listed several times gets the earliest signup date of its rows
+    (None when none has one).  Columns ``customer_id`` (str) and ``signup_date``
+    (``datetime.date`` or None), sorted by customer_id.
+    """
+    _require_columns(raw, CUSTOMER_COLUMNS)
+    signups: dict[str, date | None] = {}
+    for id_text, date_text in zip(raw["customer_id"], raw["signup_date"], strict=True):
+        customer_id = _trim(id_text)
+        if customer_id == "":
+            continue
+        known = (signups.get(customer_id), _parse_date(_trim(date_text)))
+        signups[customer_id] = min((d for d in known if d is not None), default=None)
+    ids = sorted(signups)
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids, dtype=str),
+            "signup_date": pd.Series([signups[c] for c in ids], dtype=object),
+        },
+        columns=list(CUSTOMER_COLUMNS),
+    )
+
+
+def _signed_up_ids(customers: pd.DataFrame | None, as_of_date: date) -> set[str]:
+    """Ids of the customer file whose signup date is unknown or on or before as_of_date
+    (whether or not they have transactions)."""
+    if customers is None:
+        return set()
+    _require_columns(customers, CUSTOMER_COLUMNS)
+    return {
+        customer_id
+        for customer_id, signup in zip(
+            customers["customer_id"], customers["signup_date"], strict=True
+        )
+        if _is_missing(signup) or signup <= as_of_date
+    }
+
+
+# --------------------------------------------------------------------------
+# As-of date and per-customer measures
 # --------------------------------------------------------------------------
 
 
@@ -373,27 +481,64 @@ def default_as_of_date(clean: pd.DataFrame) -> date:
     return max(clean["transaction_date"].tolist())
 
 
-@dataclass
-class _Accumulator:
-    """Running per-customer totals while scanning clean rows."""
+@dataclass(frozen=True)
+class _Transaction:
+    """One clean transaction of a customer."""
 
-    first_purchase: date | None = None
-    last_purchase: date | None = None
-    frequency: int = 0
-    window_amounts: list[Decimal] = field(default_factory=list)
-    window_profits: list[Decimal] = field(default_factory=list)
-    lifetime_amounts: list[Decimal] = field(default_factory=list)
+    day: date
+    amount: Decimal
+    cost: Decimal | None
+
+    @property
+    def is_purchase(self) -> bool:
+        """A purchase is a transaction with a positive amount."""
+        return self.amount > 0
+
+    @property
+    def profit(self) -> Decimal:
+        """amount - cost (a missing cost counts as 0)."""
+        return _EXACT.subtract(self.amount, _ZERO if self.cost is None else self.cost)
 
 
-def _accumulate(
-    clean: pd.DataFrame, as_of_date: date, window_days: int | None
-) -> dict[str, _Accumulator]:
-    """Scan clean rows dated <= as_of_date into per-customer accumulators
-    (``window_days`` None: the window is all history)."""
-    window_start_exclusive = (
-        date.min if window_days is None else as_of_date - timedelta(days=window_days)
-    )
-    customers: dict[str, _Accumulator] = {}
+@dataclass(frozen=True)
+class _Period:
+    """The days d with ``after < d <= through``; ``after`` None: every day up to ``through``."""
+
+    after: date | None
+    through: date
+
+    @classmethod
+    def of_days(cls, through: date, days: int | None) -> _Period:
+        """The ``days`` days ending on ``through`` (None: all history up to it)."""
+        return cls(None if days is None else through - timedelta(days=days), through)
+
+    def before(self) -> _Period:
+        """The period of the same length just before this one (needs a lower bound)."""
+        assert self.after is not None
+        return _Period(self.after - (self.through - self.after), self.after)
+
+    def select(self, history: Sequence[_Transaction]) -> list[_Transaction]:
+        """The transactions dated in the period."""
+        return [
+            t
+            for t in history
+            if (self.after is None or self.after < t.day) and t.day <= self.through
+        ]
+
+
+def _spend(transactions: Iterable[_Transaction]) -> Decimal:
+    """Net amount (refunds included), exact."""
+    return _exact_sum(t.amount for t in transactions)
+
+
+def _purchase_count(transactions: Iterable[_Transaction]) -> int:
+    """Number of purchases (positive amounts)."""
+    return sum(1 for t in transactions if t.is_purchase)
+
+
+def _histories(clean: pd.DataFrame, as_of_date: date) -> dict[str, list[_Transaction]]:
+    """Each customer's clean transactions dated on or before as_of_date."""
+    histories: dict[str, list[_Transaction]] = {}
     rows = zip(
         clean["customer_id"].tolist(),
         clean["transaction_date"].tolist(),
@@ -402,74 +547,146 @@ def _accumulate(
         strict=True,
     )
     for customer_id, day, amount, cost in rows:
-        if day > as_of_date:
-            continue
-        acc = customers.setdefault(customer_id, _Accumulator())
-        amount = Decimal(amount)
-        in_window = window_start_exclusive < day
-        acc.lifetime_amounts.append(amount)
-        if amount > 0:
-            acc.first_purchase = min(acc.first_purchase or day, day)
-            acc.last_purchase = max(acc.last_purchase or day, day)
-        if in_window:
-            acc.window_amounts.append(amount)
-            cost_value = _ZERO if _is_missing(cost) else Decimal(cost)
-            acc.window_profits.append(_EXACT.subtract(amount, cost_value))
-            if amount > 0:
-                acc.frequency += 1
-    return customers
+        if day <= as_of_date:
+            transaction = _Transaction(
+                day, Decimal(amount), None if _is_missing(cost) else Decimal(cost)
+            )
+            histories.setdefault(customer_id, []).append(transaction)
+    return histories
 
 
 def _is_missing(value: Any) -> bool:
-    """True for None / NaN / pd.NA (a NULL cost)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """True for None / NaN / pd.NA / NaT (a NULL)."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    """The RFM measures of a customer with clean transactions on or before as_of_date."""
+
+    as_of_date: date
+    first_purchase_date: date | None  # None: no purchase (refunds or zero amounts only)
+    last_purchase_date: date | None
+    frequency: int
+    monetary: Decimal
+    profit: Decimal | None
+    lifetime_revenue: Decimal
+
+    @classmethod
+    def measure(
+        cls,
+        history: Sequence[_Transaction],
+        as_of_date: date,
+        window_days: int | None,
+        has_cost: bool,
+    ) -> _Metrics:
+        """Measures of one customer's history (``window_days`` None: the window is all
+        history; ``has_cost`` False: profit is None)."""
+        window = _Period.of_days(as_of_date, window_days).select(history)
+        purchase_days = [t.day for t in history if t.is_purchase]
+        return cls(
+            as_of_date=as_of_date,
+            first_purchase_date=min(purchase_days, default=None),
+            last_purchase_date=max(purchase_days, default=None),
+            frequency=_purchase_count(window),
+            monetary=_spend(window),
+            profit=_exact_sum(t.profit for t in window) if has_cost else None,
+            lifetime_revenue=_spend(history),
+        )
+
+    @property
+    def is_buyer(self) -> bool:
+        """At least one purchase dated on or before as_of_date."""
+        return self.last_purchase_date is not None
+
+    @property
+    def recency_days(self) -> int | None:
+        """Days from the last purchase to as_of_date (None without a purchase)."""
+        return _days_since(self.last_purchase_date, self.as_of_date)
+
+    @property
+    def tenure_days(self) -> int | None:
+        """Days from the first purchase to as_of_date (None without a purchase)."""
+        return _days_since(self.first_purchase_date, self.as_of_date)
+
+    def columns(self) -> dict[str, Any]:
+        """The metric columns (METRIC_COLUMNS but customer_id)."""
+        return {
+            "recency_days": self.recency_days,
+            "frequency": self.frequency,
+            "monetary": self.monetary,
+            "profit": self.profit,
+            "first_purchase_date": self.first_purchase_date,
+            "last_purchase_date": self.last_purchase_date,
+            "lifetime_revenue": self.lifetime_revenue,
+        }
+
+
+def _days_since(day: date | None, as_of_date: date) -> int | None:
+    """Whole days from ``day`` to as_of_date; None when ``day`` is None."""
+    return None if day is None else (as_of_date - day).days
 
 
 def customer_metrics(
     clean: pd.DataFrame, as_of_date: date, window_days: int | None, has_cost: bool = True
 ) -> pd.DataFrame:
-    """Per-customer metrics over the universe, sorted by customer_id.
+    """Per-buyer metrics (the basis of the RFM scores and the pyramid), sorted by customer_id.
 
-    Universe: customers with at least one purchase (amount > 0) dated on or
+    Buyers: customers with at least one purchase (amount > 0) dated on or
     before ``as_of_date``.  ``profit`` is None for everyone when
     ``has_cost`` is False (the input had no cost column).
     """
-    customers = _accumulate(clean, as_of_date, window_days)
-    universe = sorted(c for c, acc in customers.items() if acc.last_purchase)
-    rows = []
-    for customer_id in universe:
-        acc = customers[customer_id]
-        assert acc.last_purchase is not None
-        rows.append(
-            {
-                "customer_id": customer_id,
-                "recency_days": (as_of_date - acc.last_purchase).days,
-                "frequency": acc.frequency,
-                "monetary": _exact_sum(acc.window_amounts),
-                "profit": _exact_sum(acc.window_profits) if has_cost else None,
-                "first_purchase_date": acc.first_purchase,
-                "last_purchase_date": acc.last_purchase,
-                "lifetime_revenue": _exact_sum(acc.lifetime_amounts),
-            }
-        )
-    return _metrics_frame(rows)
+    measured = _measure_all(_histories(clean, as_of_date), as_of_date, window_days, has_cost)
+    return _buyer_metrics(measured)
 
 
-def _metrics_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Typed metrics frame (works for zero rows too)."""
-    dtypes = {
-        "customer_id": str,
-        "recency_days": "int64",
-        "frequency": "int64",
-        "monetary": object,
-        "profit": object,
-        "first_purchase_date": object,
-        "last_purchase_date": object,
-        "lifetime_revenue": object,
+def _measure_all(
+    histories: dict[str, list[_Transaction]],
+    as_of_date: date,
+    window_days: int | None,
+    has_cost: bool,
+) -> dict[str, _Metrics]:
+    """The metrics of every customer with a history."""
+    return {
+        customer_id: _Metrics.measure(history, as_of_date, window_days, has_cost)
+        for customer_id, history in histories.items()
     }
+
+
+def _buyer_metrics(measured: dict[str, _Metrics]) -> pd.DataFrame:
+    """Metrics frame of the buyers among ``measured``, sorted by customer_id."""
+    rows = [
+        {"customer_id": customer_id, **metrics.columns()}
+        for customer_id, metrics in sorted(measured.items())
+        if metrics.is_buyer
+    ]
+    return _typed_frame(rows, METRIC_COLUMNS, _METRIC_DTYPES)
+
+
+_METRIC_DTYPES: dict[str, Any] = {
+    "customer_id": str,
+    "recency_days": "int64",
+    "frequency": "int64",
+    "monetary": object,
+    "profit": object,
+    "first_purchase_date": object,
+    "last_purchase_date": object,
+    "lifetime_revenue": object,
+}
+
+
+def _typed_frame(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], dtypes: dict[str, Any]
+) -> pd.DataFrame:
+    """Frame of ``rows`` with the given columns and dtypes (works for zero rows too)."""
     return pd.DataFrame(
-        {c: pd.Series([r[c] for r in rows], dtype=dtypes[c]) for c in METRIC_COLUMNS},
-        columns=list(METRIC_COLUMNS),
+        {c: pd.Series([r[c] for r in rows], dtype=dtypes[c]) for c in columns},
+        columns=list(columns),
     )
 
 
@@ -538,7 +755,7 @@ def _rank_desc(values: Sequence[Decimal]) -> list[int]:
     return ranks
 
 
-def _exact(cut: float | str | Decimal) -> Fraction:
+def _exact(cut: float | str | Decimal | Fraction) -> Fraction:
     """Exact value of a cut point as written (0.01 -> 1/100)."""
     return Fraction(str(cut))
 
@@ -615,6 +832,274 @@ def _check_cuts(cuts: Sequence[float], count: int, name: str) -> None:
         raise ValueError(f"{name} must be non-decreasing")
 
 
+def _buyer_scores(
+    metrics: pd.DataFrame,
+    pyramid_basis: str,
+    pyramid_cuts: Sequence[float],
+    pareto_cuts: Sequence[float],
+    has_cost: bool,
+) -> dict[str, dict[str, Any]]:
+    """SCORE_COLUMNS of every buyer of ``metrics`` (the buyers' metrics frame), by id: the
+    quintiles and the pyramid are computed over these buyers only."""
+    basis = _basis_values(metrics, pyramid_basis, has_cost)
+    n = len(metrics)
+    ids = metrics["customer_id"]
+    scores = pd.DataFrame(index=metrics.index)
+    scores["r_score"] = tie_consistent_ntile(
+        metrics["recency_days"], ids, RFM_BUCKETS, descending=True
+    )
+    scores["f_score"] = tie_consistent_ntile(
+        metrics["frequency"], ids, RFM_BUCKETS, descending=False
+    )
+    scores["m_score"] = tie_consistent_ntile(
+        metrics["monetary"], ids, RFM_BUCKETS, descending=False
+    )
+    scores["rfm_cell"] = [
+        f"{r}{f}{m}"
+        for r, f, m in zip(scores["r_score"], scores["f_score"], scores["m_score"], strict=True)
+    ]
+    ranks = _rank_desc(basis)
+    scores["revenue_rank"] = ranks
+    scores["percent_rank"] = [float(Fraction(r - 1, n - 1)) if n > 1 else 0.0 for r in ranks]
+    scores["cumulative_revenue_share"] = [float(s) for s in _cumulative_shares(basis, ids.tolist())]
+    scores["pyramid_tier"] = [_pyramid_tier(r, n, pyramid_cuts) for r in ranks]
+    scores["pareto_class"] = [_pareto_class(s, pareto_cuts) for s in _shares_above(basis)]
+    records = scores[list(SCORE_COLUMNS)].to_dict("records")
+    return dict(zip(ids.tolist(), records, strict=True))
+
+
+# --------------------------------------------------------------------------
+# Lifecycle stage and value x loyalty grade (docs/schemes.md)
+# --------------------------------------------------------------------------
+
+
+def _exact_var(value: object, name: str) -> Fraction:
+    """Exact value of a numeric var as written (0.8 -> 4/5); ValueError when not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal | Fraction):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    try:
+        return _exact(value)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+def _whole_var(value: object, name: str, minimum: int, maximum: int | None = None) -> int:
+    """A var that must be a whole number in [minimum, maximum]; ValueError otherwise."""
+    exact = _exact_var(value, name)
+    if exact.denominator != 1 or exact < minimum or (maximum is not None and exact > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise ValueError(f"{name} must be a whole number {bounds}, not {value!r}")
+    return int(exact)
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """The lifecycle measures of a customer with clean transactions on or before as_of_date."""
+
+    metrics: _Metrics
+    lifetime_purchases: int
+    recent_spend: Decimal
+    recent_purchases: int
+    previous_spend: Decimal
+    previous_purchases: int
+
+    @classmethod
+    def measure(
+        cls, history: Sequence[_Transaction], metrics: _Metrics, period_days: int
+    ) -> _Activity:
+        """Measures over all history, the recent period ``(A - P, A]`` and the previous one
+        ``(A - 2P, A - P]`` (P = ``period_days``)."""
+        recent_period = _Period.of_days(metrics.as_of_date, period_days)
+        recent = recent_period.select(history)
+        previous = recent_period.before().select(history)
+        return cls(
+            metrics=metrics,
+            lifetime_purchases=_purchase_count(history),
+            recent_spend=_spend(recent),
+            recent_purchases=_purchase_count(recent),
+            previous_spend=_spend(previous),
+            previous_purchases=_purchase_count(previous),
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The LIFECYCLE_MEASURE_COLUMNS."""
+        return {
+            "tenure_days": self.metrics.tenure_days,
+            "lifetime_purchases": self.lifetime_purchases,
+            "recent_spend": self.recent_spend,
+            "recent_purchases": self.recent_purchases,
+            "previous_spend": self.previous_spend,
+            "previous_purchases": self.previous_purchases,
+        }
+
+
+@dataclass(frozen=True)
+class _LifecycleRules:
+    """The lifecycle vars, checked; :meth:`stage` applies the rules."""
+
+    new_days: int
+    churn_days: int
+    period_days: int
+    growth_ratio: Fraction
+    decline_ratio: Fraction
+    overdue_factor: Fraction
+
+    @classmethod
+    def checked(
+        cls,
+        new_days: object,
+        churn_days: object,
+        period_days: object,
+        growth_ratio: object,
+        decline_ratio: object,
+        overdue_factor: object,
+    ) -> _LifecycleRules:
+        """The rules of the given vars; ValueError for a var out of its range."""
+        rules = cls(
+            new_days=_whole_var(new_days, "lifecycle_new_days", 1),
+            churn_days=_whole_var(churn_days, "lifecycle_churn_days", 1),
+            period_days=_whole_var(period_days, "lifecycle_period_days", 1),
+            growth_ratio=_exact_var(growth_ratio, "lifecycle_growth_ratio"),
+            decline_ratio=_exact_var(decline_ratio, "lifecycle_decline_ratio"),
+            overdue_factor=_exact_var(overdue_factor, "lifecycle_overdue_factor"),
+        )
+        if not 0 < rules.decline_ratio <= 1:
+            raise ValueError(f"lifecycle_decline_ratio must be in (0, 1], not {decline_ratio!r}")
+        if rules.growth_ratio < 1:
+            raise ValueError(f"lifecycle_growth_ratio must be at least 1, not {growth_ratio!r}")
+        if rules.overdue_factor <= 0:
+            raise ValueError(f"lifecycle_overdue_factor must be above 0, not {overdue_factor!r}")
+        return rules
+
+    def stage(self, activity: _Activity | None) -> str:
+        """The first stage whose rule applies (``activity`` None: no clean transaction)."""
+        if activity is None:
+            return PROSPECT
+        recency, tenure = activity.metrics.recency_days, activity.metrics.tenure_days
+        if recency is None or tenure is None:
+            return PROSPECT
+        if recency >= self.churn_days:
+            return CHURNED
+        if tenure < self.new_days:
+            return NEW
+        if self._fell(activity) or self._overdue(activity, recency):
+            return DECLINING
+        if self._grew(activity):
+            return GROWING
+        return MATURE
+
+    def _fell(self, activity: _Activity) -> bool:
+        """Spend or purchases of the recent period at most decline_ratio x the previous."""
+        return any(
+            previous > 0 and Fraction(recent) <= self.decline_ratio * Fraction(previous)
+            for recent, previous in (
+                (activity.recent_spend, activity.previous_spend),
+                (activity.recent_purchases, activity.previous_purchases),
+            )
+        )
+
+    def _overdue(self, activity: _Activity, recency: int) -> bool:
+        """Longer than usual since the last purchase: with n >= 2 purchases,
+        recency x (n - 1) > overdue_factor x (last - first)."""
+        first = activity.metrics.first_purchase_date
+        last = activity.metrics.last_purchase_date
+        purchases = activity.lifetime_purchases
+        if purchases < 2 or first is None or last is None:
+            return False
+        return recency * (purchases - 1) > self.overdue_factor * (last - first).days
+
+    def _grew(self, activity: _Activity) -> bool:
+        """Recent spend positive, and the previous not, or at least growth_ratio x it."""
+        recent, previous = activity.recent_spend, activity.previous_spend
+        return recent > 0 and (
+            previous <= 0 or Fraction(recent) >= self.growth_ratio * Fraction(previous)
+        )
+
+
+_GRADE_OF_VALUE_AND_LOYALTY = {
+    (True, True): "A",
+    (True, False): "B",
+    (False, True): "C",
+    (False, False): "D",
+}
+
+
+@dataclass(frozen=True)
+class _GradeRules:
+    """The value x loyalty vars, checked; :meth:`grade` applies the rules."""
+
+    min_m_score: int
+    min_f_score: int
+    min_tenure_days: int
+    min_purchases: int
+
+    @classmethod
+    def checked(
+        cls,
+        min_m_score: object,
+        min_f_score: object,
+        min_tenure_days: object,
+        min_purchases: object,
+    ) -> _GradeRules:
+        """The rules of the given vars; ValueError for a var out of its range."""
+        return cls(
+            min_m_score=_whole_var(min_m_score, "grade_value_min_m_score", 1, RFM_BUCKETS),
+            min_f_score=_whole_var(min_f_score, "grade_loyalty_min_f_score", 1, RFM_BUCKETS),
+            min_tenure_days=_whole_var(min_tenure_days, "grade_loyalty_min_tenure_days", 0),
+            min_purchases=_whole_var(min_purchases, "grade_loyalty_min_purchases", 1),
+        )
+
+    def grade(self, stage: str, scores: dict[str, Any], activity: _Activity | None) -> str:
+        """F for a prospect, E for a churned customer, else A-D by value and loyalty."""
+        if stage == PROSPECT:
+            return "F"
+        if stage == CHURNED:
+            return "E"
+        assert activity is not None  # any other stage is a buyer's
+        tenure = activity.metrics.tenure_days
+        high_value = scores["m_score"] >= self.min_m_score
+        high_loyalty = (
+            scores["f_score"] >= self.min_f_score
+            and tenure is not None
+            and tenure >= self.min_tenure_days
+            and activity.lifetime_purchases >= self.min_purchases
+        )
+        return _GRADE_OF_VALUE_AND_LOYALTY[(high_value, high_loyalty)]
+
+
+# --------------------------------------------------------------------------
+# customer_tiers and pyramid_summary
+# --------------------------------------------------------------------------
+
+_NULLABLE_INT = "Int64"
+_TIER_DTYPES: dict[str, Any] = {
+    **_METRIC_DTYPES,
+    "recency_days": _NULLABLE_INT,
+    "frequency": _NULLABLE_INT,
+    "as_of_date": object,
+    "r_score": _NULLABLE_INT,
+    "f_score": _NULLABLE_INT,
+    "m_score": _NULLABLE_INT,
+    "rfm_cell": object,
+    "revenue_rank": _NULLABLE_INT,
+    "percent_rank": "float64",
+    "cumulative_revenue_share": "float64",
+    "pyramid_tier": object,
+    "pareto_class": object,
+    "tenure_days": _NULLABLE_INT,
+    "lifetime_purchases": _NULLABLE_INT,
+    "recent_spend": object,
+    "recent_purchases": _NULLABLE_INT,
+    "previous_spend": object,
+    "previous_purchases": _NULLABLE_INT,
+    "lifecycle_stage": str,
+    "value_loyalty_grade": str,
+}
+# The columns of a customer without any clean transaction (a prospect of the customer file).
+_NO_MEASURES: dict[str, Any] = dict.fromkeys((*METRIC_COLUMNS[1:], *LIFECYCLE_MEASURE_COLUMNS))
+_NO_SCORES: dict[str, Any] = dict.fromkeys(SCORE_COLUMNS)
+
+
 def customer_tiers(
     clean: pd.DataFrame,
     as_of_date: date,
@@ -623,84 +1108,127 @@ def customer_tiers(
     pyramid_cuts: tuple[float, ...] = (0.01, 0.05, 0.20),
     pareto_cuts: tuple[float, ...] = (0.80, 0.95),
     has_cost: bool = True,
+    *,
+    customers: pd.DataFrame | None = None,
+    lifecycle_new_days: int = 90,
+    lifecycle_churn_days: int = 365,
+    lifecycle_period_days: int = 180,
+    lifecycle_growth_ratio: float = 1.2,
+    lifecycle_decline_ratio: float = 0.8,
+    lifecycle_overdue_factor: float = 2,
+    grade_value_min_m_score: int = 5,
+    grade_loyalty_min_f_score: int = 4,
+    grade_loyalty_min_tenure_days: int = 365,
+    grade_loyalty_min_purchases: int = 2,
 ) -> pd.DataFrame:
-    """One row per universe customer (sorted by customer_id) with RFM scores,
-    pyramid tier, ranks, cumulative share and Pareto class."""
+    """One row per customer of the universe (sorted by customer_id), columns TIER_COLUMNS.
+
+    Universe: every customer with clean transactions dated on or before ``as_of_date`` (the
+    buyers, and those without a purchase), plus the prospects of ``customers`` (the parsed
+    customer file, see :func:`parse_customers`; None: no file): signup date unknown or on or
+    before ``as_of_date``, and no clean transaction dated on or before it.
+
+    The RFM scores, ranks, shares, pyramid tier and Pareto class are computed over the buyers
+    only (null for everyone else), so the other customers change no buyer's figures.  For a
+    customer without a purchase, recency and the purchase dates (and tenure) are null, while
+    frequency, monetary, profit, lifetime revenue and the lifecycle measures are measured from
+    the clean transactions (null for a prospect without any).  ``lifecycle_stage`` and
+    ``value_loyalty_grade`` are never null.  The lifecycle and grade vars are checked as the
+    project checks them (ValueError).
+    """
     _check_cuts(pyramid_cuts, len(PYRAMID_TIERS) - 1, "pyramid_cuts")
     _check_cuts(pareto_cuts, 2, "pareto_cuts")
-    metrics = customer_metrics(clean, as_of_date, window_days, has_cost)
-    basis = _basis_values(metrics, pyramid_basis, has_cost)
-    n = len(metrics)
-    ids = metrics["customer_id"]
-    tiers = metrics.copy()
-    tiers["as_of_date"] = pd.Series([as_of_date] * n, dtype=object)
-    tiers["r_score"] = tie_consistent_ntile(
-        metrics["recency_days"], ids, RFM_BUCKETS, descending=True
+    lifecycle = _LifecycleRules.checked(
+        lifecycle_new_days,
+        lifecycle_churn_days,
+        lifecycle_period_days,
+        lifecycle_growth_ratio,
+        lifecycle_decline_ratio,
+        lifecycle_overdue_factor,
     )
-    tiers["f_score"] = tie_consistent_ntile(
-        metrics["frequency"], ids, RFM_BUCKETS, descending=False
+    grading = _GradeRules.checked(
+        grade_value_min_m_score,
+        grade_loyalty_min_f_score,
+        grade_loyalty_min_tenure_days,
+        grade_loyalty_min_purchases,
     )
-    tiers["m_score"] = tie_consistent_ntile(metrics["monetary"], ids, RFM_BUCKETS, descending=False)
-    tiers["rfm_cell"] = pd.Series(
-        [
-            f"{r}{f}{m}"
-            for r, f, m in zip(tiers["r_score"], tiers["f_score"], tiers["m_score"], strict=True)
-        ],
-        dtype=str,
+    histories = _histories(clean, as_of_date)
+    measured = _measure_all(histories, as_of_date, window_days, has_cost)
+    scores = _buyer_scores(
+        _buyer_metrics(measured), pyramid_basis, pyramid_cuts, pareto_cuts, has_cost
     )
-    ranks = _rank_desc(basis)
-    tiers["revenue_rank"] = pd.Series(ranks, dtype="int64")
-    tiers["percent_rank"] = pd.Series(
-        [float(Fraction(r - 1, n - 1)) if n > 1 else 0.0 for r in ranks],
-        dtype="float64",
-    )
-    shares = _cumulative_shares(basis, ids.tolist())
-    tiers["cumulative_revenue_share"] = pd.Series([float(s) for s in shares], dtype="float64")
-    tiers["pyramid_tier"] = pd.Series([_pyramid_tier(r, n, pyramid_cuts) for r in ranks], dtype=str)
-    tiers["pareto_class"] = pd.Series(
-        [_pareto_class(s, pareto_cuts) for s in _shares_above(basis)], dtype=str
-    )
-    return tiers[list(TIER_COLUMNS)]
+    rows = []
+    for customer_id in sorted(histories.keys() | _signed_up_ids(customers, as_of_date)):
+        history = histories.get(customer_id)
+        activity = (
+            None
+            if history is None
+            else _Activity.measure(history, measured[customer_id], lifecycle.period_days)
+        )
+        measures = (
+            _NO_MEASURES if activity is None else activity.metrics.columns() | activity.columns()
+        )
+        customer_scores = scores.get(customer_id, _NO_SCORES)
+        stage = lifecycle.stage(activity)
+        rows.append(
+            {
+                "customer_id": customer_id,
+                "as_of_date": as_of_date,
+                **measures,
+                **customer_scores,
+                "lifecycle_stage": stage,
+                "value_loyalty_grade": grading.grade(stage, customer_scores, activity),
+            }
+        )
+    return _typed_frame(rows, TIER_COLUMNS, _TIER_DTYPES)
+
+
+_SUMMARY_DTYPES: dict[str, Any] = {
+    "pyramid_tier": str,
+    "tier_order": "int64",
+    "customers": "int64",
+    "customer_share": "float64",
+    "revenue": object,
+    "revenue_share": "float64",
+    "min_monetary": object,
+    "max_monetary": object,
+}
 
 
 def pyramid_summary(tiers: pd.DataFrame) -> pd.DataFrame:
-    """Per pyramid tier A-D (all four rows, even when empty): customer count
-    and share, revenue (sum of monetary) and its share of the total
-    monetary, min and max monetary.  A share is NaN when its denominator is
-    0; min/max are None for an empty tier."""
-    total_customers = len(tiers)
-    monetary_by_tier: dict[str, list[Decimal]] = {t: [] for t in PYRAMID_TIERS}
+    """The pyramid tiers A-D (all four rows, even when empty) and the ``none`` row (the
+    customers with clean transactions but no purchase: null pyramid tier, measured monetary;
+    prospects without any transaction are in no row), ``tier_order`` 1-5.
+
+    Per row: customer count; revenue (sum of monetary; the five revenues add up to the window's
+    clean amounts); min and max monetary. The shares are of the pyramid, the buyers and their
+    revenue: customer share and revenue share are NaN on the ``none`` row, which is outside it.
+    A share is NaN when its denominator is 0; min/max are None for an empty row.
+    """
+    monetary_by_tier: dict[str, list[Decimal]] = {t: [] for t in SUMMARY_TIERS}
     for tier, monetary in zip(tiers["pyramid_tier"], tiers["monetary"], strict=True):
-        monetary_by_tier[tier].append(monetary)
-    total_revenue = _exact_sum(tiers["monetary"].tolist())
+        if not _is_missing(monetary):
+            monetary_by_tier[NO_PURCHASE_TIER if _is_missing(tier) else tier].append(monetary)
+    buyers = sum(len(monetary_by_tier[t]) for t in PYRAMID_TIERS)
+    pyramid_revenue = _exact_sum(_exact_sum(monetary_by_tier[t]) for t in PYRAMID_TIERS)
     rows = []
-    for tier in PYRAMID_TIERS:
+    for order, tier in enumerate(SUMMARY_TIERS, start=1):
         values = monetary_by_tier[tier]
         revenue = _exact_sum(values)
+        outside = tier == NO_PURCHASE_TIER
         rows.append(
             {
                 "pyramid_tier": tier,
+                "tier_order": order,
                 "customers": len(values),
-                "customer_share": _ratio(len(values), total_customers),
+                "customer_share": math.nan if outside else _ratio(len(values), buyers),
                 "revenue": revenue,
-                "revenue_share": _ratio(revenue, total_revenue),
+                "revenue_share": math.nan if outside else _ratio(revenue, pyramid_revenue),
                 "min_monetary": min(values) if values else None,
                 "max_monetary": max(values) if values else None,
             }
         )
-    dtypes = {
-        "pyramid_tier": str,
-        "customers": "int64",
-        "customer_share": "float64",
-        "revenue": object,
-        "revenue_share": "float64",
-        "min_monetary": object,
-        "max_monetary": object,
-    }
-    return pd.DataFrame(
-        {c: pd.Series([r[c] for r in rows], dtype=dtypes[c]) for c in SUMMARY_COLUMNS},
-        columns=list(SUMMARY_COLUMNS),
-    )
+    return _typed_frame(rows, SUMMARY_COLUMNS, _SUMMARY_DTYPES)
 
 
 def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> float:

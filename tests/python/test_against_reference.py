@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 from compare import clean_and_rejected as reference_rows
-from compare import expected_tiers, mismatches
+from compare import (
+    expected_tiers,
+    mismatches,
+    missing_columns,
+    reference_customers,
+    same_float,
+)
 
 import reference
 from customer_tiering.generate import GeneratedFiles
@@ -21,11 +26,21 @@ def clean_and_rejected(fixture_files: GeneratedFiles) -> tuple[pd.DataFrame, pd.
     return reference_rows(fixture_files.transactions_path)
 
 
+@pytest.fixture(scope="module")
+def customers(fixture_files: GeneratedFiles) -> pd.DataFrame | None:
+    """The reference's reading of the customer file the pipeline was built with."""
+    return reference_customers(fixture_files.customers_path)
+
+
 def test_every_customer_matches_the_reference(
-    duckdb_engine: DuckDBEngine, clean_and_rejected: tuple[pd.DataFrame, pd.DataFrame]
+    duckdb_engine: DuckDBEngine,
+    clean_and_rejected: tuple[pd.DataFrame, pd.DataFrame],
+    customers: pd.DataFrame | None,
 ) -> None:
     actual = fetch_mart(duckdb_engine, "customer_tiers")
-    expected = expected_tiers(clean_and_rejected[0])
+    expected = expected_tiers(clean_and_rejected[0], customers)
+    assert any(row["lifecycle_stage"] == reference.PROSPECT for row in expected.values())
+    assert missing_columns(actual) == []
     assert {row["customer_id"] for row in actual} == set(expected)
     problems = mismatches(actual, expected)
     assert not problems, f"{len(problems)} differences, e.g. {problems[:10]}"
@@ -47,15 +62,25 @@ def test_every_rejected_row_has_the_reference_reason(
 
 
 def test_pyramid_summary_matches_the_reference(
-    duckdb_engine: DuckDBEngine, clean_and_rejected: tuple[pd.DataFrame, pd.DataFrame]
+    duckdb_engine: DuckDBEngine,
+    clean_and_rejected: tuple[pd.DataFrame, pd.DataFrame],
+    customers: pd.DataFrame | None,
 ) -> None:
+    """The four tiers and the none row; a null share (the none row's customer share) must be
+    null in the mart too."""
     clean = clean_and_rejected[0]
-    tiers = reference.customer_tiers(clean, reference.default_as_of_date(clean))
-    expected = reference.pyramid_summary(tiers).to_dict("records")
-    actual = fetch_mart(duckdb_engine, "pyramid_summary")
-    for got, want in zip(actual, expected, strict=True):
-        assert got["pyramid_tier"] == want["pyramid_tier"]
-        assert got["customers"] == want["customers"]
-        assert Decimal(got["revenue"]) == want["revenue"]
-        assert math.isclose(got["customer_share"], want["customer_share"], abs_tol=1e-12)
-        assert math.isclose(got["revenue_share"], want["revenue_share"], abs_tol=1e-12)
+    tiers = reference.customer_tiers(
+        clean, reference.default_as_of_date(clean), customers=customers
+    )
+    expected = {
+        row["pyramid_tier"]: row for row in reference.pyramid_summary(tiers).to_dict("records")
+    }
+    actual = {row["pyramid_tier"]: row for row in fetch_mart(duckdb_engine, "pyramid_summary")}
+    assert sorted(actual) == sorted(expected) == sorted(reference.SUMMARY_TIERS)
+    for tier, want in expected.items():
+        got = actual[tier]
+        assert got["tier_order"] == want["tier_order"], tier
+        assert got["customers"] == want["customers"], tier
+        assert Decimal(got["revenue"]) == want["revenue"], tier
+        for share in ("customer_share", "revenue_share"):
+            assert same_float(got[share], want[share], abs_tol=1e-12), (tier, share, got[share])

@@ -47,6 +47,17 @@ BAD_VARS = [
     ),
     ({"lapsed_share_warn": 2}, "Invalid var lapsed_share_warn=2"),
     ({"verify_every_row": "yes"}, "Invalid var verify_every_row="),
+    ({"lifecycle_new_days": 0}, "Invalid var lifecycle_new_days=0"),
+    ({"lifecycle_churn_days": 36.5}, "Invalid var lifecycle_churn_days=36.5"),
+    ({"lifecycle_period_days": "half a year"}, "Invalid var lifecycle_period_days"),
+    ({"lifecycle_growth_ratio": 0.9}, "expected a ratio of at least 1"),
+    ({"lifecycle_decline_ratio": 1.2}, "expected a ratio above 0 and at most 1"),
+    ({"lifecycle_decline_ratio": 0}, "Invalid var lifecycle_decline_ratio=0"),
+    ({"lifecycle_overdue_factor": -1}, "Invalid var lifecycle_overdue_factor=-1"),
+    ({"grade_value_min_m_score": 6}, "expected a score from 1 to 5"),
+    ({"grade_loyalty_min_f_score": 0}, "Invalid var grade_loyalty_min_f_score=0"),
+    ({"grade_loyalty_min_tenure_days": -1}, "Invalid var grade_loyalty_min_tenure_days=-1"),
+    ({"grade_loyalty_min_purchases": 0}, "Invalid var grade_loyalty_min_purchases=0"),
 ]
 
 

@@ -17,6 +17,8 @@ FIXTURE_SEED = "value\n-1\n0\n1\n5\n6\n"
 KEYS_SEED = "file_name,line_number\na,1\na,2\na,2\nb,1\nb,1\nb,1\nc,1\n"
 # 100 rows counted by reason, 10 rejected: a share of 0.10 by count, of 2 in 3 by row.
 REJECT_COUNTS_SEED = "reject_reason,row_count\n,90\nmissing_amount,6\ncancelled,4\n"
+# Stages and recencies: one false row, one null row (recency unknown), two true rows.
+EXPRESSION_SEED = "stage,recency\nchurned,400\nchurned,10\nchurned,\nnew,3\n"
 FIXTURE_TESTS = """version: 2
 
 seeds:
@@ -88,6 +90,25 @@ seeds:
                 max_share: 0.5
       - name: row_count
         description: The rows of the reason.
+
+  - name: expression_fixture
+    description: Stages and recencies, to prove expression_is_true fails on false and null rows.
+    data_tests:
+      - expression_is_true:
+          name: churned_are_old
+          arguments:
+            expression: "stage <> 'churned' or recency >= 365"
+      - expression_is_true:
+          name: churned_are_old_where_known
+          arguments:
+            expression: "stage <> 'churned' or recency >= 365"
+          config:
+            where: recency is not null
+    columns:
+      - name: stage
+        description: A lifecycle stage.
+      - name: recency
+        description: Days since the last purchase, empty when unknown.
 """
 
 
@@ -104,6 +125,7 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (target / "seeds" / "accepted_range_fixture.csv").write_text(FIXTURE_SEED, encoding="utf-8")
     (target / "seeds" / "unique_combination_fixture.csv").write_text(KEYS_SEED, encoding="utf-8")
     (target / "seeds" / "reject_share_fixture.csv").write_text(REJECT_COUNTS_SEED, encoding="utf-8")
+    (target / "seeds" / "expression_fixture.csv").write_text(EXPRESSION_SEED, encoding="utf-8")
     (target / "seeds" / "_fixture.yml").write_text(FIXTURE_TESTS, encoding="utf-8")
     return target
 
@@ -119,6 +141,7 @@ def test_generic_tests_return_exactly_the_bad_rows(
         "accepted_range_fixture",
         "unique_combination_fixture",
         "reject_share_fixture",
+        "expression_fixture",
         project_dir=project_copy,
         check=False,
     )
@@ -140,4 +163,7 @@ def test_generic_tests_return_exactly_the_bad_rows(
         "counted_share_within": 0,
         "counted_share_over": 2,
         "row_share_over": 2,
+        # The false row, and the null one unless the where config leaves it out.
+        "churned_are_old": 2,
+        "churned_are_old_where_known": 1,
     }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -529,7 +531,7 @@ def test_purchases_only_before_window_stay_in_universe() -> None:
     assert m["old"]["recency_days"] == (as_of - date(2022, 3, 1)).days
 
 
-def test_refund_only_customer_not_in_universe() -> None:
+def test_refund_only_customer_is_not_a_buyer() -> None:
     as_of = date(2024, 6, 1)
     clean = clean_of([tx("r", "2024-05-01", -10), tx("p", "2024-05-01", 10)])
     assert ref.customer_metrics(clean, as_of, 365)["customer_id"].tolist() == ["p"]
@@ -664,8 +666,8 @@ def test_thousand_distinct_customers_10_40_150_800() -> None:
     top = tiers.sort_values("revenue_rank").head(10)
     assert top["monetary"].tolist() == list(range(1000, 990, -1))
     summary = ref.pyramid_summary(tiers)
-    assert summary["customers"].tolist() == [10, 40, 150, 800]
-    assert summary["customer_share"].tolist() == [0.01, 0.04, 0.15, 0.8]
+    assert summary["customers"].tolist() == [10, 40, 150, 800, 0]
+    assert summary["customer_share"].tolist()[:4] == [0.01, 0.04, 0.15, 0.8]
 
 
 def test_cut_points_are_exact_decimals() -> None:
@@ -841,6 +843,7 @@ def test_tier_columns_and_dtypes() -> None:
     assert list(tiers.columns) == list(ref.TIER_COLUMNS)
     assert tiers["customer_id"].tolist() == ["C0000", "C0001", "C0002"]
     assert (tiers["as_of_date"] == AS_OF).all()
+    # Nullable integers: null for the customers without a purchase.
     for column in (
         "recency_days",
         "frequency",
@@ -848,10 +851,16 @@ def test_tier_columns_and_dtypes() -> None:
         "f_score",
         "m_score",
         "revenue_rank",
+        "tenure_days",
+        "lifetime_purchases",
+        "recent_purchases",
+        "previous_purchases",
     ):
-        assert tiers[column].dtype == "int64", column
+        assert tiers[column].dtype == "Int64", column
     for column in ("percent_rank", "cumulative_revenue_share"):
         assert tiers[column].dtype == "float64", column
+    for column in ("monetary", "recent_spend", "previous_spend"):
+        assert all(isinstance(v, Decimal) for v in tiers[column]), column
 
 
 def test_cut_validation() -> None:
@@ -879,12 +888,23 @@ def test_custom_cut_points() -> None:
 
 
 def test_empty_universe() -> None:
-    clean = clean_of([tx("r", "2023-12-01", -5)])
-    tiers = ref.customer_tiers(clean, AS_OF)
+    tiers = ref.customer_tiers(clean_of([tx("later", "2024-03-01", 5)]), AS_OF)
     assert tiers.empty
     assert list(tiers.columns) == list(ref.TIER_COLUMNS)
     summary = ref.pyramid_summary(tiers)
-    assert summary["customers"].tolist() == [0, 0, 0, 0]
+    assert summary["customers"].tolist() == [0, 0, 0, 0, 0]
+
+
+def test_no_buyer() -> None:
+    clean = clean_of([tx("r", "2023-12-01", -5)])
+    tiers = ref.customer_tiers(clean, AS_OF)
+    assert tiers["customer_id"].tolist() == ["r"]
+    assert tiers["pyramid_tier"].isna().all()
+    summary = ref.pyramid_summary(tiers).set_index("pyramid_tier")
+    assert summary["customers"].tolist() == [0, 0, 0, 0, 1]
+    assert summary["customer_share"].isna().all()  # no buyer; null on the none row anyway
+    assert summary.loc["none", "revenue"] == -5
+    assert summary["revenue_share"].isna().all()  # no buyer revenue; outside the pyramid
 
 
 def test_pyramid_summary_hand_computed() -> None:
@@ -906,3 +926,461 @@ def test_pyramid_summary_hand_computed() -> None:
     assert (rows["D"]["min_monetary"], rows["D"]["max_monetary"]) == (-25, 5)
     assert rows["D"]["customer_share"] == 0.8
     assert sum(r["revenue"] for r in rows.values()) == total
+
+
+# --------------------------------------------------------------------------
+# Customer file
+# --------------------------------------------------------------------------
+
+
+def test_read_customers_csv_trims_ids_and_keeps_the_earliest_signup(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,region,signup_date\n"
+        " C1 ,north,2024-03-01\n"
+        "C1,north,2024-02-01 10:30:00\n"
+        "C1,north,\n"
+        "C2,south,not a date\n"
+        "C2,south,2024-02-30\n"
+        "  ,south,2020-01-01\n"
+        "C3,east,2023-1-5T08:00\n"
+    )
+    raw = ref.read_raw_customers(path)
+    assert raw["customer_id"].tolist()[0] == " C1 "  # raw text, untouched
+    customers = ref.parse_customers(raw)
+    assert list(customers.columns) == ["customer_id", "signup_date"]
+    assert customers["customer_id"].tolist() == ["C1", "C2", "C3"]
+    assert customers["signup_date"].tolist() == [date(2024, 2, 1), None, date(2023, 1, 5)]
+
+
+def test_read_customers_parquet_and_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "customers.parquet"
+    pd.DataFrame(
+        {"customer_id": ["C1", None, "C2"], "signup_date": [date(2024, 1, 2), None, None]}
+    ).to_parquet(path)
+    customers = ref.parse_customers(ref.read_raw_customers(path))
+    assert customers["customer_id"].tolist() == ["C1", "C2"]
+    assert customers["signup_date"].tolist() == [date(2024, 1, 2), None]
+    no_signup = tmp_path / "no_signup.csv"
+    no_signup.write_text("customer_id,region\nC9,west\n")
+    parsed = ref.parse_customers(ref.read_raw_customers(no_signup))
+    assert parsed.to_dict("records") == [{"customer_id": "C9", "signup_date": None}]
+    no_id = tmp_path / "no_id.csv"
+    no_id.write_text("id,signup_date\nC9,2024-01-01\n")
+    with pytest.raises(ValueError, match="customer_id"):
+        ref.read_raw_customers(no_id)
+
+
+# --------------------------------------------------------------------------
+# Customer universe (docs/schemes.md)
+# --------------------------------------------------------------------------
+
+A = date(2024, 6, 1)
+
+
+def days_ago(days: int) -> date:
+    """The day ``days`` days before A."""
+    return A - timedelta(days=days)
+
+
+def customer_file(signups: dict[str, str]) -> pd.DataFrame:
+    """Parsed customer file of id -> signup date text."""
+    return ref.parse_customers(
+        pd.DataFrame(
+            {"customer_id": list(signups), "signup_date": list(signups.values())}, dtype=str
+        )
+    )
+
+
+def tiers_at_a(
+    rows: list[dict[str, str]], customers: pd.DataFrame | None = None, **options: object
+) -> dict[str, dict[str, object]]:
+    """customer_tiers at A of clean rows, by customer id."""
+    return by_customer(ref.customer_tiers(clean_of(rows), A, customers=customers, **options))
+
+
+NULL_WITHOUT_A_PURCHASE = (
+    "recency_days",
+    "first_purchase_date",
+    "last_purchase_date",
+    "tenure_days",
+    *ref.SCORE_COLUMNS,
+)
+
+
+def is_null(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def test_prospects_of_the_file_join_the_universe() -> None:
+    customers = customer_file(
+        {
+            "p": "2024-01-01",
+            "on_a": str(A),
+            "unknown": "",
+            "later": str(days_ago(-1)),  # signs up after A: not known yet
+            "buyer": "2024-05-01",
+        }
+    )
+    tiers = tiers_at_a([tx("buyer", days_ago(3), 10)], customers)
+    assert list(tiers) == ["buyer", "on_a", "p", "unknown"]
+    for customer_id in ("on_a", "p", "unknown"):
+        row = tiers[customer_id]
+        assert row["lifecycle_stage"] == "prospect"
+        assert row["value_loyalty_grade"] == "F"
+        assert row["as_of_date"] == A
+        nulls = [c for c in ref.TIER_COLUMNS if is_null(row[c])]
+        assert nulls == [
+            c
+            for c in ref.TIER_COLUMNS
+            if c not in ("customer_id", "as_of_date", "lifecycle_stage", "value_loyalty_grade")
+        ]
+
+
+def test_a_file_customer_with_transactions_counts_once_from_them() -> None:
+    # Signed up after A, yet a transaction on or before A: counted, from the transactions.
+    customers = customer_file({"both": str(days_ago(-5))})
+    tiers = tiers_at_a([tx("both", days_ago(3), 10), tx("both", days_ago(2), -4)], customers)
+    assert list(tiers) == ["both"]
+    row = tiers["both"]
+    assert (row["frequency"], row["monetary"], row["lifetime_purchases"]) == (1, 6, 1)
+    assert row["pyramid_tier"] == "A"
+    assert row["lifecycle_stage"] == "new"
+
+
+def test_a_file_customer_whose_transactions_all_follow_a_is_a_prospect() -> None:
+    customers = customer_file({"soon": "2024-01-01"})
+    clean = clean_of([tx("soon", days_ago(-3), 50), tx("b", days_ago(1), 5)])
+    tiers = by_customer(ref.customer_tiers(clean, A, customers=customers))
+    assert tiers["soon"]["lifecycle_stage"] == "prospect"
+    assert is_null(tiers["soon"]["frequency"])
+    assert is_null(tiers["soon"]["monetary"])
+    assert "soon" not in by_customer(ref.customer_tiers(clean, A))
+
+
+def test_refund_only_and_zero_only_customers_are_measured_but_not_scored() -> None:
+    tiers = tiers_at_a(
+        [
+            tx("buyer", days_ago(1), 10),
+            tx("refund", days_ago(400), "-2.50"),  # outside the RFM window and both periods
+            tx("refund", days_ago(200), -5),
+            tx("refund", days_ago(10), "-1.25"),
+            tx("zero", days_ago(10), 0),
+        ]
+    )
+    refund = tiers["refund"]
+    assert refund["frequency"] == 0
+    assert refund["monetary"] == Decimal("-6.25")
+    assert refund["profit"] == Decimal("-6.25")  # no cost: profit is the amount
+    assert refund["lifetime_revenue"] == Decimal("-8.75")
+    assert refund["lifetime_purchases"] == 0
+    assert (refund["recent_spend"], refund["recent_purchases"]) == (Decimal("-1.25"), 0)
+    assert (refund["previous_spend"], refund["previous_purchases"]) == (-5, 0)
+    assert (refund["lifecycle_stage"], refund["value_loyalty_grade"]) == ("prospect", "F")
+    assert all(is_null(refund[c]) for c in NULL_WITHOUT_A_PURCHASE)
+    zero = tiers["zero"]
+    assert (zero["frequency"], zero["monetary"], zero["lifetime_purchases"]) == (0, 0, 0)
+    assert zero["lifecycle_stage"] == "prospect"
+    assert all(is_null(zero[c]) for c in NULL_WITHOUT_A_PURCHASE)
+
+
+def test_added_customers_change_no_buyer_figure() -> None:
+    buyers = [tx(f"b{k}", days_ago(k), 10 * k) for k in range(1, 6)]
+    others = [tx(f"r{k}", days_ago(k), -k) for k in range(1, 6)]
+    customers = customer_file({f"p{k}": "2024-01-01" for k in range(1, 6)})
+    alone = ref.customer_tiers(clean_of(buyers), A)
+    together = ref.customer_tiers(clean_of(buyers + others), A, customers=customers)
+    assert len(together) == 15
+    scored = together[together["customer_id"].isin(alone["customer_id"])].reset_index(drop=True)
+    assert scored.to_dict("records") == alone.to_dict("records")
+    # The figures themselves: scored over the five buyers only.
+    assert alone["m_score"].tolist() == [1, 2, 3, 4, 5]
+    assert alone["r_score"].tolist() == [5, 4, 3, 2, 1]
+    assert alone["revenue_rank"].tolist() == [5, 4, 3, 2, 1]
+    assert alone["percent_rank"].tolist() == [1.0, 0.75, 0.5, 0.25, 0.0]
+    # N = 5: ceil(0.01 N) = ceil(0.05 N) = ceil(0.20 N) = 1, so only rank 1 is above D.
+    assert alone["pyramid_tier"].tolist() == ["D", "D", "D", "D", "A"]
+
+
+# --------------------------------------------------------------------------
+# Lifecycle stage
+# --------------------------------------------------------------------------
+
+
+def stage_of(rows: list[dict[str, str]], **options: object) -> str:
+    """Lifecycle stage at A of customer 'c' of the rows."""
+    return str(tiers_at_a(rows, **options)["c"]["lifecycle_stage"])
+
+
+def test_period_measures_and_their_edges() -> None:
+    row = tiers_at_a(
+        [
+            tx("c", days_ago(360), 1000),  # A - 2P: in neither period
+            tx("c", days_ago(359), 1),  # previous period
+            tx("c", days_ago(180), 2),  # A - P: the last day of the previous period
+            tx("c", days_ago(180), -1),
+            tx("c", days_ago(179), 4),  # recent period
+            tx("c", A, 8),
+            tx("c", A, 0),
+        ]
+    )["c"]
+    assert (row["previous_spend"], row["previous_purchases"]) == (2, 2)
+    assert (row["recent_spend"], row["recent_purchases"]) == (12, 2)
+    assert row["lifetime_purchases"] == 5
+    assert row["tenure_days"] == 360
+    assert row["recency_days"] == 0
+
+
+def test_period_length_is_a_var() -> None:
+    # Recent: (A - 30, A]; previous: (A - 60, A - 30].
+    days_and_amounts = ((29, 5), (30, 7), (59, 9), (60, 11))
+    row = tiers_at_a(
+        [tx("c", days_ago(days), amount) for days, amount in days_and_amounts],
+        lifecycle_period_days=30,
+    )["c"]
+    assert (row["recent_spend"], row["previous_spend"]) == (5, 16)
+    assert (row["recent_purchases"], row["previous_purchases"]) == (1, 2)
+
+
+def test_stage_churned_at_exactly_churn_days() -> None:
+    assert stage_of([tx("c", days_ago(365), 10)]) == "churned"
+    assert stage_of([tx("c", days_ago(364), 10)]) == "mature"
+    assert stage_of([tx("c", days_ago(100), 10)], lifecycle_churn_days=100) == "churned"
+
+
+def test_churned_wins_over_new() -> None:
+    assert stage_of([tx("c", days_ago(50), 10)], lifecycle_churn_days=50) == "churned"
+
+
+def test_stage_new_below_new_days_only() -> None:
+    assert stage_of([tx("c", days_ago(89), 10)]) == "new"
+    assert stage_of([tx("c", days_ago(90), 10)]) == "growing"
+    assert stage_of([tx("c", days_ago(90), 10)], lifecycle_new_days=91) == "new"
+
+
+def test_new_wins_over_declining() -> None:
+    # A refund of most of the first purchase: spend fell, but the customer is new.
+    rows = [tx("c", days_ago(80), 100), tx("c", days_ago(1), -90)]
+    assert stage_of(rows, lifecycle_period_days=60) == "new"
+    assert stage_of(rows, lifecycle_period_days=60, lifecycle_new_days=80) == "declining"
+
+
+def spend_rows(previous: int | str, recent: int | str) -> list[dict[str, str]]:
+    """Customer 'c': one purchase in each period (200 and 10 days before A, never overdue)."""
+    return [tx("c", days_ago(200), previous), tx("c", days_ago(10), recent)]
+
+
+def test_stage_declining_when_spend_falls_to_exactly_the_ratio() -> None:
+    assert stage_of(spend_rows(100, 80)) == "declining"
+    assert stage_of(spend_rows(100, 81)) == "mature"
+    assert stage_of(spend_rows(100, 81), lifecycle_decline_ratio=0.81) == "declining"
+
+
+def test_decline_ratio_is_compared_exactly() -> None:
+    # In floats 0.29 * 100 is 28.999999999999996 < 29; exactly it is 29.
+    assert stage_of(spend_rows(100, 29), lifecycle_decline_ratio=0.29) == "declining"
+    assert stage_of(spend_rows(100, "29.01"), lifecycle_decline_ratio=0.29) == "mature"
+
+
+def test_stage_declining_when_purchases_fall_to_exactly_the_ratio() -> None:
+    # Previous period: 5 purchases of 10 (50); recent: 4 purchases of 20 (80, spend grew).
+    previous = [tx("c", days_ago(200 + k), 10) for k in range(5)]
+    four = [tx("c", days_ago(10 + k), 20) for k in range(4)]
+    assert stage_of(previous + four) == "declining"
+    five = [tx("c", days_ago(10 + k), 20) for k in range(5)]
+    assert stage_of(previous + five) == "growing"
+
+
+def test_stage_declining_when_overdue_and_not_at_equality() -> None:
+    # Two purchases 80 days apart, same spend in both periods: overdue after 2 x 80 days.
+    # recency x (2 - 1) > 2 x (last - first): last 160 days ago is equality, 161 is overdue.
+    def rows(last: int) -> list[dict[str, str]]:
+        return [tx("c", days_ago(last + 80), 10), tx("c", days_ago(last), 10)]
+
+    assert stage_of(rows(160)) == "mature"
+    assert stage_of(rows(161)) == "declining"
+    assert stage_of(rows(161), lifecycle_overdue_factor=2.1) == "mature"
+
+
+def test_overdue_counts_every_purchase_interval() -> None:
+    # Purchases 300 and 250 days before A (previous period) and 100 days (recent): first to
+    # last 200 days.  Recency 100 x (3 - 1) = 200 > 1.9 x 200 = 380? no; > 0.9 x 200 = 180: yes.
+    rows = [tx("c", days_ago(days), 10) for days in (300, 250, 100)]
+    assert stage_of(rows, lifecycle_decline_ratio=0.1, lifecycle_overdue_factor=1.9) == "mature"
+    assert stage_of(rows, lifecycle_decline_ratio=0.1, lifecycle_overdue_factor=0.9) == "declining"
+
+
+def test_stage_growing_at_exactly_the_growth_ratio() -> None:
+    # In floats 1.1 * 100 is 110.00000000000001 > 110; exactly it is 110.
+    assert stage_of(spend_rows(100, 110), lifecycle_growth_ratio=1.1) == "growing"
+    assert stage_of(spend_rows(100, 120)) == "growing"
+    assert stage_of(spend_rows(100, 119)) == "mature"
+
+
+def test_stage_growing_when_the_previous_spend_is_not_positive() -> None:
+    refunded = [
+        tx("c", days_ago(250), 50),
+        tx("c", days_ago(240), -50),
+        tx("c", days_ago(10), 1),
+    ]
+    assert stage_of(refunded) == "growing"
+    # The same purchase counts, but a recent spend of 0: not growing.
+    refunded_again = [*refunded, tx("c", days_ago(9), -1)]
+    assert stage_of(refunded_again) == "mature"
+
+
+def test_stage_mature_when_stable() -> None:
+    assert stage_of(spend_rows(100, 100)) == "mature"
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("lifecycle_new_days", 0),
+        ("lifecycle_churn_days", 1.5),
+        ("lifecycle_period_days", 0),
+        ("lifecycle_decline_ratio", 0),
+        ("lifecycle_decline_ratio", 1.01),
+        ("lifecycle_growth_ratio", 0.99),
+        ("lifecycle_overdue_factor", 0),
+        ("lifecycle_overdue_factor", "x"),
+        ("grade_value_min_m_score", 0),
+        ("grade_loyalty_min_f_score", 6),
+        ("grade_loyalty_min_tenure_days", -1),
+        ("grade_loyalty_min_purchases", 0),
+        ("grade_loyalty_min_purchases", True),
+    ],
+)
+def test_out_of_range_vars_are_refused(var: str, value: object) -> None:
+    with pytest.raises(ValueError, match=var):
+        ref.customer_tiers(purchases([1]), AS_OF, **{var: value})
+
+
+def test_vars_at_the_edge_of_their_range_are_accepted() -> None:
+    tiers = ref.customer_tiers(
+        purchases([1]),
+        AS_OF,
+        lifecycle_new_days=1,
+        lifecycle_decline_ratio=1,
+        lifecycle_growth_ratio=1,
+        lifecycle_overdue_factor=0.001,
+        grade_value_min_m_score=1,
+        grade_loyalty_min_f_score=5,
+        grade_loyalty_min_tenure_days=0,
+        grade_loyalty_min_purchases=1,
+    )
+    assert len(tiers) == 1
+
+
+# --------------------------------------------------------------------------
+# Value x loyalty grade
+# --------------------------------------------------------------------------
+
+
+def graded(
+    tenured: set[str], extra: Sequence[dict[str, str]] = (), **options: object
+) -> dict[str, dict[str, object]]:
+    """Tiers at A of five buyers c1..c5, ck with k purchases of 10k in the last days (so
+    f_score = m_score = k); those in ``tenured`` also bought 400 days before A (outside the
+    RFM window: a tenure of 400 days, one more lifetime purchase, same scores)."""
+    rows = [tx(f"c{k}", days_ago(10 + j), 10 * k) for k in range(1, 6) for j in range(k)]
+    rows += [tx(c, days_ago(400), 1) for c in sorted(tenured)]
+    tiers = tiers_at_a(rows + list(extra), **options)
+    for k in range(1, 6):
+        assert (tiers[f"c{k}"]["f_score"], tiers[f"c{k}"]["m_score"]) == (k, k)
+    return tiers
+
+
+def test_grade_a_high_value_high_loyalty() -> None:
+    assert graded({"c5"})["c5"]["value_loyalty_grade"] == "A"
+
+
+def test_grade_b_high_value_low_loyalty() -> None:
+    tiers = graded(set())
+    assert tiers["c5"]["tenure_days"] == 14
+    assert tiers["c5"]["value_loyalty_grade"] == "B"
+
+
+def test_grade_c_low_value_high_loyalty() -> None:
+    assert graded({"c4"})["c4"]["value_loyalty_grade"] == "C"
+
+
+def test_grade_d_low_value_low_loyalty() -> None:
+    tiers = graded({"c3"})
+    assert tiers["c3"]["value_loyalty_grade"] == "D"  # f_score 3 < 4
+    assert tiers["c4"]["value_loyalty_grade"] == "D"  # tenure 13 days < 365
+
+
+def test_grade_e_churned_before_value_and_loyalty() -> None:
+    gone = [tx("gone", days_ago(700), 10), tx("gone", days_ago(365), 10)]
+    everyone_qualifies = {
+        "grade_value_min_m_score": 1,
+        "grade_loyalty_min_f_score": 1,
+        "grade_loyalty_min_tenure_days": 0,
+        "grade_loyalty_min_purchases": 1,
+    }
+    tiers = graded(set(), gone, **everyone_qualifies)
+    assert tiers["gone"]["lifecycle_stage"] == "churned"
+    assert tiers["gone"]["value_loyalty_grade"] == "E"
+    assert tiers["c1"]["value_loyalty_grade"] == "A"
+
+
+def test_grade_f_prospects() -> None:
+    refund = [tx("refund", days_ago(3), -5)]
+    tiers = graded(set(), refund, customers=customer_file({"p": ""}))
+    assert tiers["refund"]["value_loyalty_grade"] == "F"
+    assert tiers["p"]["value_loyalty_grade"] == "F"
+
+
+def test_grade_loyalty_tenure_at_exactly_the_minimum() -> None:
+    at_365 = graded(set(), [tx("c5", days_ago(365), 1)])["c5"]
+    assert (at_365["tenure_days"], at_365["value_loyalty_grade"]) == (365, "A")
+    at_364 = graded(set(), [tx("c5", days_ago(364), 1)])["c5"]
+    assert (at_364["tenure_days"], at_364["value_loyalty_grade"]) == (364, "B")
+
+
+def test_grade_loyalty_purchases_at_exactly_the_minimum() -> None:
+    # c5 tenured: 6 lifetime purchases.
+    assert graded({"c5"}, grade_loyalty_min_purchases=6)["c5"]["value_loyalty_grade"] == "A"
+    assert graded({"c5"}, grade_loyalty_min_purchases=7)["c5"]["value_loyalty_grade"] == "B"
+
+
+def test_grade_thresholds_on_the_scores_are_vars() -> None:
+    assert graded({"c4"}, grade_value_min_m_score=4)["c4"]["value_loyalty_grade"] == "A"
+    assert graded({"c4"}, grade_loyalty_min_f_score=5)["c4"]["value_loyalty_grade"] == "D"
+
+
+# --------------------------------------------------------------------------
+# pyramid_summary: the none row
+# --------------------------------------------------------------------------
+
+
+def test_pyramid_summary_none_row() -> None:
+    # Buyers: 100 (A), 30, 20 (after a refund of 5 in the window), 10; N = 4: A rank <= 1,
+    # B rank <= 1, C rank <= 1, D the rest.  Without a purchase: -5 and 0 (and a prospect).
+    rows = [
+        tx("b1", days_ago(1), 100),
+        tx("b2", days_ago(1), 30),
+        tx("b3", days_ago(1), 25),
+        tx("b3", days_ago(2), -5),
+        tx("b4", days_ago(1), 10),
+        tx("r", days_ago(5), -5),
+        tx("r", days_ago(500), -7),  # outside the window: not in the revenue
+        tx("z", days_ago(5), 0),
+    ]
+    tiers = ref.customer_tiers(clean_of(rows), A, customers=customer_file({"p": ""}))
+    summary = ref.pyramid_summary(tiers)
+    assert list(summary.columns) == list(ref.SUMMARY_COLUMNS)
+    assert summary["pyramid_tier"].tolist() == ["A", "B", "C", "D", "none"]
+    assert summary["tier_order"].tolist() == [1, 2, 3, 4, 5]
+    assert summary["customers"].tolist() == [1, 0, 0, 3, 2]
+    assert summary["customer_share"].tolist()[:4] == [0.25, 0.0, 0.0, 0.75]
+    none = summary.iloc[4].to_dict()
+    assert math.isnan(none["customer_share"])
+    assert math.isnan(none["revenue_share"])
+    assert (none["revenue"], none["min_monetary"], none["max_monetary"]) == (-5, -5, 0)
+    # Revenue shares are of the pyramid's revenue, 160; the five revenues add up to every clean
+    # amount of the window, 160 - 5.
+    assert summary["revenue"].tolist() == [100, 0, 0, 60, -5]
+    assert summary["revenue_share"].tolist()[:4] == pytest.approx([100 / 160, 0, 0, 60 / 160])
+    assert sum(summary["revenue"]) == 155

@@ -33,6 +33,19 @@ pytestmark = pytest.mark.xdist_group("var_matrix")
 SMALL = dataclasses.replace(FIXTURE_PARAMS, customers=300, transactions=3_000, seed=7)
 AS_OF_AND_WINDOW = {"as_of_date": "2026-03-31", "rfm_window_days": 180}
 LAYOUT_OPTIONS = {"as_of_date": date(2026, 3, 31), "window_days": 180}
+# Every lifecycle and grade var away from its default (same names in the reference).
+OTHER_STAGE_AND_GRADE_RULES: dict[str, Any] = {
+    "lifecycle_new_days": 60,
+    "lifecycle_churn_days": 300,
+    "lifecycle_period_days": 90,
+    "lifecycle_growth_ratio": 1.5,
+    "lifecycle_decline_ratio": 0.5,
+    "lifecycle_overdue_factor": 3,
+    "grade_value_min_m_score": 4,
+    "grade_loyalty_min_f_score": 3,
+    "grade_loyalty_min_tenure_days": 180,
+    "grade_loyalty_min_purchases": 3,
+}
 Writer = Callable[[Path, Path], Path]
 
 
@@ -96,6 +109,7 @@ CASES = (
             "reject_share_error": 0.9,
             "lapsed_share_warn": 0.01,
             "verify_every_row": True,
+            **OTHER_STAGE_AND_GRADE_RULES,
         },
         dirty=True,
         reference_options={
@@ -103,6 +117,7 @@ CASES = (
             "pyramid_basis": "profit",
             "pyramid_cuts": (0.02, 0.1, 0.3),
             "pareto_cuts": (0.7, 0.9),
+            **OTHER_STAGE_AND_GRADE_RULES,
         },
     ),
 )

@@ -16,6 +16,7 @@ customer_shares as (
             order by revenue_rank asc, {{ tiering.binary_text('customer_id') }} asc
         ) as next_customer_id
     from {{ ref('customer_tiers') }}
+    where pyramid_tier is not null
 )
 
 select *

@@ -1,5 +1,6 @@
 -- Warns when more than the var lapsed_share_warn (default 40 %) of the customers have no purchase
--- in the RFM window (frequency 0). F and M then describe a minority, R <= 2 holds only lapsed
+-- in the RFM window (frequency 0), among the buyers (customers with a purchase on or before the as-of
+-- date). F and M then describe a minority, R <= 2 holds only lapsed
 -- customers and the churn-risk cells stay empty. Fix: widen the var rfm_window_days, or set it to
 -- null to score all history. Returns one row with the figures when the share is above the var.
 {{ config(severity='warn') }}
@@ -9,6 +10,7 @@ with
 customer_frequencies as (
     select frequency
     from {{ ref('customer_tiers') }}
+    where last_purchase_date is not null
 ),
 
 lapsed_customers as (

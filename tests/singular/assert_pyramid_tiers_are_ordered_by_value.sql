@@ -9,6 +9,7 @@ customer_values as (
         revenue_rank,
         {{ tiering.pyramid_value('monetary', 'profit', tiering.setting('pyramid_basis')) }} as pyramid_value
     from {{ ref('customer_tiers') }}
+    where pyramid_tier is not null
 ),
 
 tier_ranges as (

@@ -1,7 +1,7 @@
--- Tier sizes follow the ceil rule of document 004: with N customers, A holds exactly the ranks
--- up to ceil(cut_a * N), B up to ceil(cut_b * N), C up to ceil(cut_c * N), D the rest; ties
--- share a rank, so a tie group crossing an edge stays whole in the upper tier. Returns every
--- customer whose tier disagrees with its rank.
+-- Tier sizes follow the ceil rule of document 004: with N customers in the pyramid (the buyers),
+-- A holds exactly the ranks up to ceil(cut_a * N), B up to ceil(cut_b * N), C up to
+-- ceil(cut_c * N), D the rest; ties share a rank, so a tie group crossing an edge stays whole in
+-- the upper tier. Returns every customer whose tier disagrees with its rank.
 {%- set cut_points = tiering.setting('pyramid_cut_points') %}
 with
 
@@ -11,6 +11,7 @@ customer_tiers as (
         revenue_rank,
         pyramid_tier
     from {{ ref('customer_tiers') }}
+    where last_purchase_date is not null
 ),
 
 customer_count as (

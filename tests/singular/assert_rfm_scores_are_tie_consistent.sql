@@ -12,6 +12,7 @@ customer_tiers as (
         f_score,
         m_score
     from {{ ref('customer_tiers') }}
+    where last_purchase_date is not null
 ),
 
 customer_values as (

@@ -1,13 +1,56 @@
--- Every customer is counted in exactly one tier of each scheme in tier_strategies and
--- pyramid_summary: per scheme, the tiers' customers and revenue add up to customer_tiers. A
--- failing row means a tier in the data has no row of strategy texts, or one counted twice.
+-- Every customer is counted in exactly one tier of each scheme that classifies it, in
+-- tier_strategies and pyramid_summary: per scheme, the tiers' customers and revenue add up to
+-- those of customer_tiers (the buyers for the pyramid and the RFM segments, every customer for
+-- the lifecycle stages and the grades, every customer with transactions for pyramid_summary,
+-- whose 'none' row holds those without a purchase). A failing row means a tier in the data has
+-- no row of strategy texts, or one counted twice.
 with
 
-customer_totals as (
+customer_tiers as (
     select
+        monetary,
+        pyramid_tier
+    from {{ ref('customer_tiers') }}
+),
+
+expected_totals as (
+    select
+        'pyramid_tier' as scheme,
+        count(pyramid_tier) as customers,
+        coalesce(sum(case when pyramid_tier is not null then monetary end), 0) as revenue
+    from customer_tiers
+
+    union all
+
+    select
+        'rfm_segment' as scheme,
+        count(pyramid_tier) as customers,
+        coalesce(sum(case when pyramid_tier is not null then monetary end), 0) as revenue
+    from customer_tiers
+
+    union all
+
+    select
+        'lifecycle_stage' as scheme,
         count(*) as customers,
         coalesce(sum(monetary), 0) as revenue
-    from {{ ref('customer_tiers') }}
+    from customer_tiers
+
+    union all
+
+    select
+        'value_loyalty_grade' as scheme,
+        count(*) as customers,
+        coalesce(sum(monetary), 0) as revenue
+    from customer_tiers
+
+    union all
+
+    select
+        'pyramid_summary' as scheme,
+        count(monetary) as customers,
+        coalesce(sum(monetary), 0) as revenue
+    from customer_tiers
 ),
 
 scheme_totals as (
@@ -28,13 +71,15 @@ scheme_totals as (
 )
 
 select
-    scheme_totals.scheme,
+    expected_totals.scheme,
     scheme_totals.customers,
-    customer_totals.customers as expected_customers,
+    expected_totals.customers as expected_customers,
     scheme_totals.revenue,
-    customer_totals.revenue as expected_revenue
-from scheme_totals
-cross join customer_totals
+    expected_totals.revenue as expected_revenue
+from expected_totals
+left join scheme_totals
+    on expected_totals.scheme = scheme_totals.scheme
 where
-    scheme_totals.customers != customer_totals.customers
-    or scheme_totals.revenue != customer_totals.revenue
+    scheme_totals.scheme is null
+    or scheme_totals.customers != expected_totals.customers
+    or scheme_totals.revenue != expected_totals.revenue
