@@ -31,12 +31,7 @@ EXACT_COLUMNS = (
     "revenue_rank",
     "pyramid_tier",
     "pareto_class",
-    "tenure_days",
-    "lifetime_purchases",
-    "recent_spend",
-    "recent_purchases",
-    "previous_spend",
-    "previous_purchases",
+    *reference.LIFECYCLE_MEASURE_COLUMNS,
     "lifecycle_stage",
     "value_loyalty_grade",
 )
