@@ -110,6 +110,8 @@ TIER_COLUMNS = (
     "m_score",
     "rfm_cell",
     "rfm_segment",
+    "pyramid_value",
+    "pyramid_basis",
     "revenue_rank",
     "percent_rank",
     "cumulative_revenue_share",
@@ -123,9 +125,17 @@ TIER_COLUMNS = (
     "previous_purchases",
     "lifecycle_stage",
     "value_loyalty_grade",
+    "b2b_segment",
 )
 DATE_COLUMNS = ("as_of_date", "first_purchase_date", "last_purchase_date")
-DECIMAL_COLUMNS = ("monetary", "profit", "lifetime_revenue", "recent_spend", "previous_spend")
+DECIMAL_COLUMNS = (
+    "monetary",
+    "profit",
+    "lifetime_revenue",
+    "recent_spend",
+    "previous_spend",
+    "pyramid_value",
+)
 SHARE_COLUMNS = ("percent_rank", "cumulative_revenue_share")
 SHARE_TOLERANCE = 1e-9
 
@@ -340,6 +350,7 @@ customers as (
     select
         customer_id,
         customer_type,
+        company_size,
         region,
         signup_date
     from customer_rows
@@ -404,6 +415,7 @@ universe as (
         coalesce(customer_metrics.customer_id, customers.customer_id) as customer_id,
         as_of.as_of_date,
         customers.customer_type,
+        customers.company_size,
         customers.region,
         customer_metrics.* exclude (customer_id, as_of_date)
     from customer_metrics
@@ -454,6 +466,8 @@ final as (
         buyer_tiers.m_score,
         buyer_tiers.rfm_cell,
         buyer_tiers.rfm_segment,
+        case when buyer_tiers.customer_id is not null then staged.monetary end as pyramid_value,
+        'revenue' as pyramid_basis,
         buyer_tiers.revenue_rank,
         buyer_tiers.percent_rank,
         buyer_tiers.cumulative_revenue_share,
@@ -473,7 +487,13 @@ final as (
             when buyer_tiers.high_value then 'B'
             when buyer_tiers.high_loyalty then 'C'
             else 'D'
-        end as value_loyalty_grade
+        end as value_loyalty_grade,
+        case
+            when staged.customer_type is distinct from 'business' then null
+            when staged.company_size = 'large' then 'large_account'
+            when staged.company_size = 'sme' then 'sme'
+            else 'business_unknown_size'
+        end as b2b_segment
     from staged
     left join buyer_tiers
         on staged.customer_id = buyer_tiers.customer_id
@@ -749,7 +769,7 @@ def _customer_attributes(path: Path) -> pd.DataFrame:
         ["customer_id", *_CUSTOMER_ORDER], na_position="last", kind="stable"
     )
     first = rows.drop_duplicates("customer_id", keep="first")
-    return first[["customer_id", "customer_type", "region", "signup_day"]]
+    return first[["customer_id", "customer_type", "company_size", "region", "signup_day"]]
 
 
 def _segments() -> pd.DataFrame:
@@ -773,9 +793,24 @@ def pandas_tiers(inputs: Inputs, run_date: date) -> pa.Table:
     metrics = _customer_metrics(clean, as_of)
     tiers = _universe(metrics, _customer_attributes(inputs.customers), as_of)
     tiers = tiers.merge(_buyer_tiers(metrics), on="customer_id", how="left")
+    tiers = tiers.assign(
+        pyramid_value=tiers["monetary"].where(tiers["revenue_rank"].notna()),
+        pyramid_basis="revenue",
+    )
     stages = _lifecycle_stages(tiers)
     grades = _value_loyalty_grades(tiers, stages)
-    return _arrow_tiers(tiers.assign(lifecycle_stage=stages, value_loyalty_grade=grades))
+    return _arrow_tiers(
+        tiers.assign(
+            lifecycle_stage=stages, value_loyalty_grade=grades, b2b_segment=_b2b_segments(tiers)
+        )
+    )
+
+
+def _b2b_segments(tiers: pd.DataFrame) -> pd.Series:
+    """A business customer's size class; none for consumers and customers of unknown type."""
+    business = tiers["customer_type"].eq("business").fillna(False)
+    size = tiers["company_size"].map({"large": "large_account", "sme": "sme"})
+    return size.fillna("business_unknown_size").where(business)
 
 
 def _buyer_tiers(metrics: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ rfm_scores as (
 pyramid as (
     select
         customer_id,
+        pyramid_value,
         revenue_rank,
         percent_rank,
         cumulative_revenue_share,
@@ -46,6 +47,9 @@ customers as (
     select
         customer_id,
         customer_type,
+        industry,
+        company_size,
+        ownership,
         region,
         signup_date
     from {{ ref('stg_customers') }}
@@ -61,6 +65,9 @@ run_as_of as (
 joined as (
     select
         customers.customer_type,
+        customers.industry,
+        customers.company_size,
+        customers.ownership,
         customers.region,
         rfm_scores.first_purchase_date,
         rfm_scores.last_purchase_date,
@@ -80,6 +87,7 @@ joined as (
         rfm_scores.m_score,
         rfm_scores.rfm_cell,
         segment_map.rfm_segment,
+        pyramid.pyramid_value,
         pyramid.revenue_rank,
         pyramid.percent_rank,
         pyramid.cumulative_revenue_share,
@@ -111,7 +119,8 @@ lifecycle as (
 graded as (
     select
         *,
-        {{ tiering.value_loyalty_grade() }} as value_loyalty_grade
+        {{ tiering.value_loyalty_grade() }} as value_loyalty_grade,
+        {{ tiering.b2b_segment() }} as b2b_segment
     from lifecycle
 ),
 
@@ -120,6 +129,9 @@ final as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(as_of_date as date) as as_of_date,
         cast(customer_type as {{ dbt.type_string() }}) as customer_type,
+        cast(industry as {{ dbt.type_string() }}) as industry,
+        cast(company_size as {{ dbt.type_string() }}) as company_size,
+        cast(ownership as {{ dbt.type_string() }}) as ownership,
         cast(region as {{ dbt.type_string() }}) as region,
         cast(first_purchase_date as date) as first_purchase_date,
         cast(last_purchase_date as date) as last_purchase_date,
@@ -139,13 +151,16 @@ final as (
         cast(m_score as {{ dbt.type_int() }}) as m_score,
         cast(rfm_cell as {{ dbt.type_string() }}) as rfm_cell,
         cast(rfm_segment as {{ dbt.type_string() }}) as rfm_segment,
+        cast(pyramid_value as {{ dbt.type_numeric() }}) as pyramid_value,
+        cast('{{ tiering.setting('pyramid_basis') }}' as {{ dbt.type_string() }}) as pyramid_basis,
         cast(revenue_rank as {{ dbt.type_int() }}) as revenue_rank,
         cast(percent_rank as {{ tiering.type_double() }}) as percent_rank,
         cast(cumulative_revenue_share as {{ tiering.type_double() }}) as cumulative_revenue_share,
         cast(pyramid_tier as {{ dbt.type_string() }}) as pyramid_tier,
         cast(pareto_class as {{ dbt.type_string() }}) as pareto_class,
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade
+        cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
+        cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment
     from graded
 )
 

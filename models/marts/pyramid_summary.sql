@@ -1,7 +1,8 @@
 {#- One row per tier of the pyramid, and a last row 'none' for the customers with clean transactions
     but no purchase (refunds only), so that the rows' revenue adds up to the clean amounts of the
     window. Shares are of the pyramid (the buyers and their revenue); the none row, outside it,
-    has none. -#}
+    has none. With a cost in the input, each row also has its profit and the customers whose
+    profit is zero or negative (document 004: about half of all customers bring no profit). -#}
 with
 
 pyramid_tiers as (
@@ -33,6 +34,7 @@ customer_tiers as (
     select
         as_of_date,
         monetary,
+        profit,
         coalesce(pyramid_tier, 'none') as pyramid_tier,
         case when pyramid_tier is null then 0 else 1 end as is_in_pyramid
     from {{ ref('customer_tiers') }}
@@ -45,7 +47,9 @@ tier_figures as (
         count(*) as customers,
         sum(monetary) as revenue,
         min(monetary) as min_monetary,
-        max(monetary) as max_monetary
+        max(monetary) as max_monetary,
+        sum(profit) as profit,
+        sum(case when profit <= 0 then 1 else 0 end) as unprofitable_customers
     from customer_tiers
     group by pyramid_tier
 ),
@@ -54,7 +58,9 @@ run_totals as (
     select
         {{ tiering.as_of_date_or(tiering.setting('as_of_date'), 'max(as_of_date)') }} as as_of_date,
         sum(is_in_pyramid) as customers,
-        sum(monetary * is_in_pyramid) as revenue
+        sum(monetary * is_in_pyramid) as revenue,
+        -- Profit is null for every customer when the input has no cost.
+        count(profit) > 0 as has_profit
     from customer_tiers
 ),
 
@@ -68,6 +74,10 @@ tiers_with_figures as (
         coalesce(tier_figures.revenue, 0) as revenue,
         tier_figures.min_monetary,
         tier_figures.max_monetary,
+        case when run_totals.has_profit then coalesce(tier_figures.profit, 0) end as profit,
+        case
+            when run_totals.has_profit then coalesce(tier_figures.unprofitable_customers, 0)
+        end as unprofitable_customers,
         cast(run_totals.customers as {{ tiering.type_double() }}) as total_customers,
         cast(run_totals.revenue as {{ tiering.type_double() }}) as total_revenue
     from summary_rows
@@ -122,7 +132,14 @@ final as (
         cast(
             cast(revenue as {{ tiering.type_double() }}) / nullif(customers, 0)
             as {{ dbt.type_numeric() }}
-        ) as average_monetary
+        ) as average_monetary,
+        cast(profit as {{ dbt.type_numeric() }}) as profit,
+        cast(unprofitable_customers as {{ dbt.type_int() }}) as unprofitable_customers,
+        cast(
+            unprofitable_customers / nullif(cast(customers as {{ tiering.type_double() }}), 0)
+            as {{ tiering.type_double() }}
+        ) as unprofitable_customer_share,
+        cast('{{ tiering.setting('pyramid_basis') }}' as {{ dbt.type_string() }}) as pyramid_basis
     from cumulated
 )
 

@@ -27,12 +27,14 @@ customer_tiers as (
         pyramid_tier,
         rfm_segment,
         lifecycle_stage,
-        value_loyalty_grade
+        value_loyalty_grade,
+        b2b_segment
     from {{ ref('customer_tiers') }}
 ),
 
 -- Each customer once per scheme that classifies it: the pyramid and the RFM segments classify
--- the buyers, the lifecycle stage and the value x loyalty grade every customer. A prospect
+-- the buyers, the B2B segments the business customers, the lifecycle stage and the value x
+-- loyalty grade every customer. A prospect
 -- without transactions has no monetary value: it counts as a customer, with no revenue.
 
 customers_by_tier as (
@@ -63,6 +65,14 @@ customers_by_tier as (
     select
         'value_loyalty_grade' as scheme,
         value_loyalty_grade as tier_code,
+        monetary
+    from customer_tiers
+
+    union all
+
+    select
+        'b2b_segment' as scheme,
+        b2b_segment as tier_code,
         monetary
     from customer_tiers
 ),

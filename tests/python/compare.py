@@ -28,12 +28,15 @@ EXACT_COLUMNS = (
     "f_score",
     "m_score",
     "rfm_cell",
+    "pyramid_value",
+    "pyramid_basis",
     "revenue_rank",
     "pyramid_tier",
     "pareto_class",
     *reference.LIFECYCLE_MEASURE_COLUMNS,
     "lifecycle_stage",
     "value_loyalty_grade",
+    "b2b_segment",
 )
 FLOAT_COLUMNS = ("percent_rank", "cumulative_revenue_share")
 COMPARED_COLUMNS = EXACT_COLUMNS + FLOAT_COLUMNS

@@ -71,6 +71,7 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "f_score",
     "m_score",
     "rfm_cell",
+    "pyramid_value",
     "revenue_rank",
     "percent_rank",
     "cumulative_revenue_share",
@@ -100,6 +101,8 @@ TIER_COLUMNS: tuple[str, ...] = (
     *LIFECYCLE_MEASURE_COLUMNS,
     "lifecycle_stage",
     "value_loyalty_grade",
+    "pyramid_basis",
+    "b2b_segment",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "pyramid_tier",
@@ -110,8 +113,18 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "revenue_share",
     "min_monetary",
     "max_monetary",
+    "profit",
+    "unprofitable_customers",
+    "unprofitable_customer_share",
 )
 CUSTOMER_COLUMNS: tuple[str, ...] = ("customer_id", "signup_date")
+# Attributes of the customer file the rules read: lower-cased codes, and the industry as written.
+CUSTOMER_CODES: tuple[str, ...] = ("customer_type", "company_size", "ownership")
+CUSTOMER_ATTRIBUTES: tuple[str, ...] = (*CUSTOMER_CODES, "industry")
+# B2B segments (docs/schemes.md, document 003).
+LARGE_ACCOUNT = "large_account"
+SME = "sme"
+BUSINESS_UNKNOWN_SIZE = "business_unknown_size"
 PYRAMID_TIERS: tuple[str, ...] = ("A", "B", "C", "D")
 NO_PURCHASE_TIER = "none"
 """The pyramid_summary row of the customers with clean transactions but no purchase."""
@@ -217,13 +230,12 @@ def read_raw_customers(path: Path) -> pd.DataFrame:
     """Read a customer file (CSV, or Parquet by extension) as text, like
     :func:`read_raw_transactions`: every column a string column, ``''`` for missing.
 
-    ``customer_id`` is required (``ValueError`` without it); a file without ``signup_date``
-    gets the column filled with ``''`` (every signup date unknown).  The other attributes are
-    kept as they are and play no part in the rules implemented here.
+    ``customer_id`` is required (``ValueError`` without it); a file without ``signup_date`` or
+    one of CUSTOMER_ATTRIBUTES gets the column filled with ``''`` (unknown).
     """
     frame = _read_as_text(path)
     _require_columns(frame, CUSTOMER_COLUMNS[:1])
-    _add_absent_columns(frame, CUSTOMER_COLUMNS[1:])
+    _add_absent_columns(frame, (*CUSTOMER_COLUMNS[1:], *CUSTOMER_ATTRIBUTES))
     return frame
 
 
@@ -432,26 +444,54 @@ def parse_customers(raw: pd.DataFrame) -> pd.DataFrame:
 
     ``customer_id`` is trimmed; a row without one is ignored.  ``signup_date`` is parsed like a
     transaction date (``YYYY-MM-DD``, optionally followed by a time); unparseable or missing
-    text is None.  A customer listed several times gets the earliest signup date of its rows
-    (None when none has one).  Columns ``customer_id`` (str) and ``signup_date``
-    (``datetime.date`` or None), sorted by customer_id.
+    text is None.  CUSTOMER_CODES are trimmed and lower-cased, ``industry`` trimmed; empty text
+    is None.  A customer listed several times keeps one row: the earliest signup date first,
+    then the smallest customer type, industry, company size and ownership (None last), so it
+    gets the earliest signup date of its rows.  Columns CUSTOMER_COLUMNS and
+    CUSTOMER_ATTRIBUTES, sorted by customer_id.
     """
     _require_columns(raw, CUSTOMER_COLUMNS)
-    signups: dict[str, date | None] = {}
-    for id_text, date_text in zip(raw["customer_id"], raw["signup_date"], strict=True):
-        customer_id = _trim(id_text)
+    _add_absent_columns(raw, CUSTOMER_ATTRIBUTES)
+    kept: dict[str, dict[str, Any]] = {}
+    for record in raw.to_dict("records"):
+        customer_id = _trim(record["customer_id"])
         if customer_id == "":
             continue
-        known = (signups.get(customer_id), _parse_date(_trim(date_text)))
-        signups[customer_id] = min((d for d in known if d is not None), default=None)
-    ids = sorted(signups)
+        row = {
+            "customer_id": customer_id,
+            "signup_date": _parse_date(_trim(record["signup_date"])),
+            **{name: _trim(record[name]).lower() or None for name in CUSTOMER_CODES},
+            "industry": _trim(record["industry"]) or None,
+        }
+        if customer_id not in kept or _keep_key(row) < _keep_key(kept[customer_id]):
+            kept[customer_id] = row
+    ids = sorted(kept)
     return pd.DataFrame(
-        {
-            "customer_id": pd.Series(ids, dtype=str),
-            "signup_date": pd.Series([signups[c] for c in ids], dtype=object),
-        },
-        columns=list(CUSTOMER_COLUMNS),
+        [kept[c] for c in ids], columns=[*CUSTOMER_COLUMNS, *CUSTOMER_ATTRIBUTES], dtype=object
     )
+
+
+def _keep_key(row: dict[str, Any]) -> tuple[tuple[bool, Any], ...]:
+    """Order of a customer's rows: signup date, type, industry, size, ownership; None last."""
+    names = ("signup_date", "customer_type", "industry", "company_size", "ownership")
+    return tuple((row[name] is None, row[name] or "") for name in names)
+
+
+def b2b_segment(customer_type: str | None, company_size: str | None) -> str | None:
+    """The B2B segment of a customer (docs/schemes.md): business customers by company size."""
+    if customer_type != "business":
+        return None
+    return {"large": LARGE_ACCOUNT, "sme": SME}.get(company_size or "", BUSINESS_UNKNOWN_SIZE)
+
+
+_B2B_INPUTS = ("customer_type", "company_size")
+
+
+def _attributes_by_id(customers: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """The parsed customer file's rows by customer id (empty without a file)."""
+    if customers is None:
+        return {}
+    return {row["customer_id"]: row for row in customers.to_dict("records")}
 
 
 def _signed_up_ids(customers: pd.DataFrame | None, as_of_date: date) -> set[str]:
@@ -858,6 +898,7 @@ def _buyer_scores(
         f"{r}{f}{m}"
         for r, f, m in zip(scores["r_score"], scores["f_score"], scores["m_score"], strict=True)
     ]
+    scores["pyramid_value"] = basis
     ranks = _rank_desc(basis)
     scores["revenue_rank"] = ranks
     scores["percent_rank"] = [float(Fraction(r - 1, n - 1)) if n > 1 else 0.0 for r in ranks]
@@ -1081,6 +1122,7 @@ _TIER_DTYPES: dict[str, Any] = {
     "f_score": _NULLABLE_INT,
     "m_score": _NULLABLE_INT,
     "rfm_cell": object,
+    "pyramid_value": object,
     "revenue_rank": _NULLABLE_INT,
     "percent_rank": "float64",
     "cumulative_revenue_share": "float64",
@@ -1094,6 +1136,8 @@ _TIER_DTYPES: dict[str, Any] = {
     "previous_purchases": _NULLABLE_INT,
     "lifecycle_stage": str,
     "value_loyalty_grade": str,
+    "pyramid_basis": str,
+    "b2b_segment": object,
 }
 # The columns of a customer without any clean transaction (a prospect of the customer file).
 _NO_MEASURES: dict[str, Any] = dict.fromkeys((*METRIC_COLUMNS[1:], *LIFECYCLE_MEASURE_COLUMNS))
@@ -1157,6 +1201,7 @@ def customer_tiers(
     scores = _buyer_scores(
         _buyer_metrics(measured), pyramid_basis, pyramid_cuts, pareto_cuts, has_cost
     )
+    attributes = _attributes_by_id(customers)
     rows = []
     for customer_id in sorted(histories.keys() | _signed_up_ids(customers, as_of_date)):
         history = histories.get(customer_id)
@@ -1178,6 +1223,10 @@ def customer_tiers(
                 **customer_scores,
                 "lifecycle_stage": stage,
                 "value_loyalty_grade": grading.grade(stage, customer_scores, activity),
+                "pyramid_basis": pyramid_basis,
+                "b2b_segment": b2b_segment(
+                    *(attributes.get(customer_id, {}).get(name) for name in _B2B_INPUTS)
+                ),
             }
         )
     return _typed_frame(rows, TIER_COLUMNS, _TIER_DTYPES)
@@ -1192,6 +1241,9 @@ _SUMMARY_DTYPES: dict[str, Any] = {
     "revenue_share": "float64",
     "min_monetary": object,
     "max_monetary": object,
+    "profit": object,
+    "unprofitable_customers": _NULLABLE_INT,
+    "unprofitable_customer_share": "float64",
 }
 
 
@@ -1203,19 +1255,26 @@ def pyramid_summary(tiers: pd.DataFrame) -> pd.DataFrame:
     Per row: customer count; revenue (sum of monetary; the five revenues add up to the window's
     clean amounts); min and max monetary. The shares are of the pyramid, the buyers and their
     revenue: customer share and revenue share are NaN on the ``none`` row, which is outside it.
-    A share is NaN when its denominator is 0; min/max are None for an empty row.
+    A share is NaN when its denominator is 0; min/max are None for an empty row. When some
+    customer has a profit (the input has a cost): the row's profit, and the customers whose
+    profit is zero or negative with their share of the row's customers; else all None.
     """
-    monetary_by_tier: dict[str, list[Decimal]] = {t: [] for t in SUMMARY_TIERS}
-    for tier, monetary in zip(tiers["pyramid_tier"], tiers["monetary"], strict=True):
+    members: dict[str, list[tuple[Decimal, Any]]] = {t: [] for t in SUMMARY_TIERS}
+    for tier, monetary, profit in zip(
+        tiers["pyramid_tier"], tiers["monetary"], tiers["profit"], strict=True
+    ):
         if not _is_missing(monetary):
-            monetary_by_tier[NO_PURCHASE_TIER if _is_missing(tier) else tier].append(monetary)
-    buyers = sum(len(monetary_by_tier[t]) for t in PYRAMID_TIERS)
-    pyramid_revenue = _exact_sum(_exact_sum(monetary_by_tier[t]) for t in PYRAMID_TIERS)
+            members[NO_PURCHASE_TIER if _is_missing(tier) else tier].append((monetary, profit))
+    has_profit = not tiers["profit"].map(_is_missing).all()
+    buyers = sum(len(members[t]) for t in PYRAMID_TIERS)
+    pyramid_revenue = _exact_sum(m for t in PYRAMID_TIERS for m, _ in members[t])
     rows = []
     for order, tier in enumerate(SUMMARY_TIERS, start=1):
-        values = monetary_by_tier[tier]
+        values = [monetary for monetary, _ in members[tier]]
+        profits = [profit for _, profit in members[tier]]
         revenue = _exact_sum(values)
         outside = tier == NO_PURCHASE_TIER
+        unprofitable = sum(1 for p in profits if not _is_missing(p) and p <= 0)
         rows.append(
             {
                 "pyramid_tier": tier,
@@ -1226,6 +1285,13 @@ def pyramid_summary(tiers: pd.DataFrame) -> pd.DataFrame:
                 "revenue_share": math.nan if outside else _ratio(revenue, pyramid_revenue),
                 "min_monetary": min(values) if values else None,
                 "max_monetary": max(values) if values else None,
+                "profit": _exact_sum(p for p in profits if not _is_missing(p))
+                if has_profit
+                else None,
+                "unprofitable_customers": unprofitable if has_profit else None,
+                "unprofitable_customer_share": _ratio(unprofitable, len(values))
+                if has_profit
+                else math.nan,
             }
         )
     return _typed_frame(rows, SUMMARY_COLUMNS, _SUMMARY_DTYPES)

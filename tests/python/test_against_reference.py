@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from compare import (
 
 import reference
 from customer_tiering.generate import GeneratedFiles
-from engines import DuckDBEngine, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, DuckDBEngine, build, fetch_mart
 
 
 @pytest.fixture(scope="module")
@@ -82,5 +83,57 @@ def test_pyramid_summary_matches_the_reference(
         assert got["tier_order"] == want["tier_order"], tier
         assert got["customers"] == want["customers"], tier
         assert Decimal(got["revenue"]) == want["revenue"], tier
-        for share in ("customer_share", "revenue_share"):
+        assert Decimal(got["profit"]) == want["profit"], tier
+        assert got["unprofitable_customers"] == want["unprofitable_customers"], tier
+        assert got["pyramid_basis"] == "revenue", tier
+        for share in ("customer_share", "revenue_share", "unprofitable_customer_share"):
             assert same_float(got[share], want[share], abs_tol=1e-12), (tier, share, got[share])
+
+
+# Buyers, a customer with a refund only, one with a zero amount only, and a customer file with a
+# buyer, two prospects known by the as-of date (2026-06-30) and one who signs up after it.
+SMALL_TRANSACTIONS = """transaction_id,customer_id,transaction_date,amount,cost
+T01,B1,2025-01-10,120.00,70.00
+T02,B1,2026-06-01,80.00,50.00
+T03,B2,2026-06-30,40.00,
+T04,B3,2025-12-20,300.00,100.00
+T05,B3,2026-02-01,-50.00,-20.00
+T06,B4,2024-05-05,15.00,5.00
+T07,R1,2026-03-03,-20.00,-8.00
+T08,Z1,2026-04-04,0.00,
+"""
+SMALL_CUSTOMERS = """customer_id,customer_type,region,signup_date
+B1,consumer,North,2024-12-01
+P1,business,South,2026-01-15
+P2,consumer,,
+LATE,consumer,North,2026-07-01
+"""
+
+
+def test_customers_without_a_purchase_match_the_reference(
+    duckdb_copy: DuckDBEngine, tmp_path: Path
+) -> None:
+    transactions = tmp_path / "transactions.csv"
+    transactions.write_text(SMALL_TRANSACTIONS, encoding="utf-8")
+    customer_file = tmp_path / "customers.csv"
+    customer_file.write_text(SMALL_CUSTOMERS, encoding="utf-8")
+    build(
+        duckdb_copy,
+        *BUILD_WITHOUT_UNIT_TESTS,
+        transactions_path=str(transactions),
+        customers_path=str(customer_file),
+    )
+    clean, _ = reference_rows(transactions)
+    expected = expected_tiers(clean, reference_customers(customer_file))
+    actual = fetch_mart(duckdb_copy, "customer_tiers")
+    assert sorted(row["customer_id"] for row in actual) == sorted(expected)
+    assert set(expected) == {"B1", "B2", "B3", "B4", "R1", "Z1", "P1", "P2"}
+    assert missing_columns(actual) == []
+    problems = mismatches(actual, expected)
+    assert not problems, problems
+    # The refund-only and zero-amount customers are the pyramid_summary's none row.
+    summary = {row["pyramid_tier"]: row for row in fetch_mart(duckdb_copy, "pyramid_summary")}
+    assert (summary["none"]["customers"], Decimal(summary["none"]["revenue"])) == (2, -20)
+    assert sum(Decimal(row["revenue"]) for row in summary.values()) == sum(
+        Decimal(row["monetary"]) for row in actual if row["monetary"] is not None
+    )

@@ -42,8 +42,8 @@ def test_marts_are_not_empty(engine_fixture: str, request: pytest.FixtureRequest
         " (select count(*) from marts.pyramid_summary) as tiers"
     )[0]
     assert counts["customers"] > 2_000
-    # Four pyramid tiers, six RFM segments, six lifecycle stages, six grades.
-    assert counts["strategies"] == 22
+    # Four pyramid tiers, six RFM segments, six lifecycle stages, six grades, three B2B segments.
+    assert counts["strategies"] == 25
     # The pyramid's four tiers and the row of the customers without a purchase.
     assert counts["tiers"] == 5
 
@@ -62,7 +62,7 @@ def test_column_docs_reach_the_warehouse(
 ) -> None:
     engine: Engine = request.getfixturevalue(engine_fixture)
     comments = engine.fetch(MART_COLUMN_COMMENTS[engine_fixture])
-    assert len(comments) == 29
+    assert len(comments) == 35
     assert [row["column_name"] for row in comments if not row["comment"]] == []
 
 

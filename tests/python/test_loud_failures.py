@@ -179,7 +179,7 @@ def test_rejects_above_the_error_share_fail_the_build(
     assert statuses["reject_share_is_at_most_reject_share_warn"] == ("warn", 1)
 
 
-RECONCILIATION = "assert_monetary_reconciles_to_clean_transactions"
+RECONCILIATION = "assert_customer_amounts_reconcile_to_clean_transactions"
 MONOTONE_SHARE = "assert_cumulative_revenue_share_is_monotone"
 # Each singular test of the mart against a mart broken in a way only it catches.
 BROKEN_TIERS = {
@@ -191,6 +191,11 @@ BROKEN_TIERS = {
     (RECONCILIATION, "a lifetime cent lost"): "update marts.customer_tiers set lifetime_revenue ="
     " lifetime_revenue - 0.01 where customer_id ="
     " (select max(customer_id) from marts.customer_tiers)",
+    (
+        RECONCILIATION,
+        "a profit cent added",
+    ): "update marts.customer_tiers set profit = profit + 0.01"
+    " where customer_id = (select min(customer_id) from marts.customer_tiers)",
     # The second customer of the ranking below the first.
     (MONOTONE_SHARE, "a share below the one before"): "update marts.customer_tiers"
     " set cumulative_revenue_share = 0 where customer_id = (select customer_id"

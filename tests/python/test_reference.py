@@ -948,7 +948,14 @@ def test_read_customers_csv_trims_ids_and_keeps_the_earliest_signup(tmp_path: Pa
     raw = ref.read_raw_customers(path)
     assert raw["customer_id"].tolist()[0] == " C1 "  # raw text, untouched
     customers = ref.parse_customers(raw)
-    assert list(customers.columns) == ["customer_id", "signup_date"]
+    assert list(customers.columns) == [
+        "customer_id",
+        "signup_date",
+        "customer_type",
+        "company_size",
+        "ownership",
+        "industry",
+    ]
     assert customers["customer_id"].tolist() == ["C1", "C2", "C3"]
     assert customers["signup_date"].tolist() == [date(2024, 2, 1), None, date(2023, 1, 5)]
 
@@ -964,7 +971,16 @@ def test_read_customers_parquet_and_missing_columns(tmp_path: Path) -> None:
     no_signup = tmp_path / "no_signup.csv"
     no_signup.write_text("customer_id,region\nC9,west\n")
     parsed = ref.parse_customers(ref.read_raw_customers(no_signup))
-    assert parsed.to_dict("records") == [{"customer_id": "C9", "signup_date": None}]
+    assert parsed.to_dict("records") == [
+        {
+            "customer_id": "C9",
+            "signup_date": None,
+            "customer_type": None,
+            "company_size": None,
+            "ownership": None,
+            "industry": None,
+        }
+    ]
     no_id = tmp_path / "no_id.csv"
     no_id.write_text("id,signup_date\nC9,2024-01-01\n")
     with pytest.raises(ValueError, match="customer_id"):
@@ -1033,7 +1049,14 @@ def test_prospects_of_the_file_join_the_universe() -> None:
         assert nulls == [
             c
             for c in ref.TIER_COLUMNS
-            if c not in ("customer_id", "as_of_date", "lifecycle_stage", "value_loyalty_grade")
+            if c
+            not in (
+                "customer_id",
+                "as_of_date",
+                "lifecycle_stage",
+                "value_loyalty_grade",
+                "pyramid_basis",
+            )
         ]
 
 
@@ -1384,3 +1407,34 @@ def test_pyramid_summary_none_row() -> None:
     assert summary["revenue"].tolist() == [100, 0, 0, 60, -5]
     assert summary["revenue_share"].tolist()[:4] == pytest.approx([100 / 160, 0, 0, 60 / 160])
     assert sum(summary["revenue"]) == 155
+
+
+def test_customer_attributes_and_b2b_segments(tmp_path: Path) -> None:
+    # A customer listed twice keeps the row with the earliest signup; codes are lower-cased.
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,customer_type,company_size,ownership,industry,signup_date\n"
+        "L, Business ,LARGE,State, Retail ,2024-02-01\n"
+        "L,business,sme,private,retail,2024-03-01\n"
+        "S,business,sme,foreign,,\n"
+        "U,business,,private,,\n"
+        "P,consumer,large,,,\n"
+        "N,,large,,,\n"
+    )
+    customers = ref.parse_customers(ref.read_raw_customers(path))
+    rows = {row["customer_id"]: row for row in customers.to_dict("records")}
+    assert (rows["L"]["company_size"], rows["L"]["ownership"], rows["L"]["industry"]) == (
+        "large",
+        "state",
+        "Retail",
+    )
+    segments = {c: ref.b2b_segment(r["customer_type"], r["company_size"]) for c, r in rows.items()}
+    assert segments == {
+        "L": ref.LARGE_ACCOUNT,
+        "N": None,
+        "P": None,
+        "S": ref.SME,
+        "U": ref.BUSINESS_UNKNOWN_SIZE,
+    }
+    tiers = ref.customer_tiers(clean_of([tx("L", days_ago(3), 10)]), A, customers=customers)
+    assert dict(zip(tiers["customer_id"], tiers["b2b_segment"], strict=True)) == segments

@@ -1,15 +1,17 @@
 -- Every customer is counted in exactly one tier of each scheme that classifies it, in
 -- tier_strategies and pyramid_summary: per scheme, the tiers' customers and revenue add up to
--- those of customer_tiers (the buyers for the pyramid and the RFM segments, every customer for
--- the lifecycle stages and the grades, every customer with transactions for pyramid_summary,
--- whose 'none' row holds those without a purchase). A failing row means a tier in the data has
--- no row of strategy texts, or one counted twice.
+-- those of customer_tiers (the buyers for the pyramid and the RFM segments, the business
+-- customers for the B2B segments, every customer for the lifecycle stages and the grades, every
+-- customer with transactions for pyramid_summary, whose 'none' row holds those without a
+-- purchase). A failing row means a tier in the data has no row of strategy texts, or one counted
+-- twice.
 with
 
 customer_tiers as (
     select
         monetary,
-        pyramid_tier
+        pyramid_tier,
+        customer_type
     from {{ ref('customer_tiers') }}
 ),
 
@@ -42,6 +44,14 @@ expected_totals as (
         'value_loyalty_grade' as scheme,
         count(*) as customers,
         coalesce(sum(monetary), 0) as revenue
+    from customer_tiers
+
+    union all
+
+    select
+        'b2b_segment' as scheme,
+        sum(case when customer_type = 'business' then 1 else 0 end) as customers,
+        coalesce(sum(case when customer_type = 'business' then monetary end), 0) as revenue
     from customer_tiers
 
     union all
