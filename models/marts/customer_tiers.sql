@@ -43,6 +43,17 @@ segment_map as (
     from {{ ref('rfm_segment_map') }}
 ),
 
+-- The strategies that can be a customer's one strategy, by precedence (seed tier_strategy_texts).
+strategy_precedence as (
+    select
+        scheme,
+        tier_code,
+        precedence,
+        {{ dbt.concat(['scheme', "':'", 'tier_code']) }} as strategy_key
+    from {{ ref('tier_strategy_texts') }}
+    where precedence is not null
+),
+
 customers as (
     select
         customer_id,
@@ -124,6 +135,65 @@ graded as (
     from lifecycle
 ),
 
+-- The one strategy of each customer: of its tiers' strategies, the one of lowest precedence
+-- (docs/schemes.md). 1e9 stands for "no strategy in this scheme".
+with_precedence as (
+    select
+        graded.*,
+        pyramid_strategy.strategy_key as pyramid_strategy_key,
+        rfm_strategy.strategy_key as rfm_strategy_key,
+        stage_strategy.strategy_key as stage_strategy_key,
+        grade_strategy.strategy_key as grade_strategy_key,
+        b2b_strategy.strategy_key as b2b_strategy_key,
+        coalesce(pyramid_strategy.precedence, 1000000000) as pyramid_precedence,
+        coalesce(rfm_strategy.precedence, 1000000000) as rfm_precedence,
+        coalesce(stage_strategy.precedence, 1000000000) as stage_precedence,
+        coalesce(grade_strategy.precedence, 1000000000) as grade_precedence,
+        coalesce(b2b_strategy.precedence, 1000000000) as b2b_precedence
+    from graded
+    left join strategy_precedence as pyramid_strategy
+        on
+            pyramid_strategy.scheme = 'pyramid_tier'
+            and graded.pyramid_tier = pyramid_strategy.tier_code
+    left join strategy_precedence as rfm_strategy
+        on
+            rfm_strategy.scheme = 'rfm_segment'
+            and graded.rfm_segment = rfm_strategy.tier_code
+    left join strategy_precedence as stage_strategy
+        on
+            stage_strategy.scheme = 'lifecycle_stage'
+            and graded.lifecycle_stage = stage_strategy.tier_code
+    left join strategy_precedence as grade_strategy
+        on
+            grade_strategy.scheme = 'value_loyalty_grade'
+            and graded.value_loyalty_grade = grade_strategy.tier_code
+    left join strategy_precedence as b2b_strategy
+        on
+            b2b_strategy.scheme = 'b2b_segment'
+            and graded.b2b_segment = b2b_strategy.tier_code
+),
+
+strategies as (
+    select
+        *,
+        least(pyramid_precedence, rfm_precedence, stage_precedence, grade_precedence, b2b_precedence)
+            as first_precedence
+    from with_precedence
+),
+
+chosen as (
+    select
+        *,
+        case first_precedence
+            when pyramid_precedence then pyramid_strategy_key
+            when rfm_precedence then rfm_strategy_key
+            when stage_precedence then stage_strategy_key
+            when grade_precedence then grade_strategy_key
+            when b2b_precedence then b2b_strategy_key
+        end as strategy_key
+    from strategies
+),
+
 final as (
     select
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
@@ -160,8 +230,9 @@ final as (
         cast(pareto_class as {{ dbt.type_string() }}) as pareto_class,
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
-        cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment
-    from graded
+        cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment,
+        cast(strategy_key as {{ dbt.type_string() }}) as strategy_key
+    from chosen
 )
 
 select * from final

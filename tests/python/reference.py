@@ -1302,3 +1302,40 @@ def _ratio(numerator: int | Decimal, denominator: int | Decimal) -> float:
     if denominator == 0:
         return math.nan
     return float(Fraction(numerator) / Fraction(denominator))
+
+
+# --------------------------------------------------------------------------
+# One strategy per customer (docs/schemes.md)
+# --------------------------------------------------------------------------
+
+# The schemes whose tiers have strategies, as columns of customer_tiers.
+SCHEME_COLUMNS: tuple[str, ...] = (
+    "pyramid_tier",
+    "rfm_segment",
+    "lifecycle_stage",
+    "value_loyalty_grade",
+    "b2b_segment",
+)
+
+
+def read_strategy_precedence(path: Path) -> dict[tuple[str, str], int]:
+    """(scheme, tier code) -> precedence, from the strategy texts CSV (rows with one)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {
+        (scheme, code): int(precedence)
+        for scheme, code, precedence in zip(
+            frame["scheme"], frame["tier_code"], frame["precedence"], strict=True
+        )
+        if precedence.strip()
+    }
+
+
+def strategy_key(row: dict[str, Any], precedence: dict[tuple[str, str], int]) -> str | None:
+    """The customer's one strategy: of its tiers (SCHEME_COLUMNS of ``row``) that have a
+    precedence, the one with the lowest, as ``scheme:tier_code``; None when none has one."""
+    candidates = [
+        (precedence[scheme, row[scheme]], f"{scheme}:{row[scheme]}")
+        for scheme in SCHEME_COLUMNS
+        if not _is_missing(row.get(scheme)) and (scheme, row[scheme]) in precedence
+    ]
+    return min(candidates)[1] if candidates else None

@@ -18,8 +18,11 @@ from compare import (
 )
 
 import reference
+from customer_tiering.dbt_runner import PROJECT_DIR
 from customer_tiering.generate import GeneratedFiles
 from engines import BUILD_WITHOUT_UNIT_TESTS, DuckDBEngine, build, fetch_mart
+
+STRATEGY_TEXTS = PROJECT_DIR / "seeds" / "tier_strategy_texts.csv"
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,19 @@ def test_every_customer_matches_the_reference(
     assert {row["customer_id"] for row in actual} == set(expected)
     problems = mismatches(actual, expected)
     assert not problems, f"{len(problems)} differences, e.g. {problems[:10]}"
+
+
+def test_every_customer_gets_the_strategy_of_lowest_precedence(duckdb_engine: DuckDBEngine) -> None:
+    precedence = reference.read_strategy_precedence(STRATEGY_TEXTS)
+    rows = fetch_mart(duckdb_engine, "customer_tiers")
+    wrong = [
+        (row["customer_id"], row["strategy_key"])
+        for row in rows
+        if row["strategy_key"] != reference.strategy_key(row, precedence)
+    ]
+    assert not wrong, wrong[:10]
+    # Several schemes compete: more than one scheme supplies customers' strategies.
+    assert len({row["strategy_key"].split(":")[0] for row in rows}) >= 3
 
 
 def test_every_rejected_row_has_the_reference_reason(

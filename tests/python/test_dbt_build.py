@@ -62,7 +62,7 @@ def test_column_docs_reach_the_warehouse(
 ) -> None:
     engine: Engine = request.getfixturevalue(engine_fixture)
     comments = engine.fetch(MART_COLUMN_COMMENTS[engine_fixture])
-    assert len(comments) == 35
+    assert len(comments) == 36
     assert [row["column_name"] for row in comments if not row["comment"]] == []
 
 

@@ -1438,3 +1438,12 @@ def test_customer_attributes_and_b2b_segments(tmp_path: Path) -> None:
     }
     tiers = ref.customer_tiers(clean_of([tx("L", days_ago(3), 10)]), A, customers=customers)
     assert dict(zip(tiers["customer_id"], tiers["b2b_segment"], strict=True)) == segments
+
+
+def test_strategy_key_takes_the_lowest_precedence() -> None:
+    precedence = {("pyramid_tier", "A"): 1, ("lifecycle_stage", "declining"): 5}
+    vip = {"pyramid_tier": "A", "lifecycle_stage": "declining", "rfm_segment": None}
+    assert ref.strategy_key(vip, precedence) == "pyramid_tier:A"
+    other = {"pyramid_tier": "D", "lifecycle_stage": "declining"}
+    assert ref.strategy_key(other, precedence) == "lifecycle_stage:declining"
+    assert ref.strategy_key({"pyramid_tier": "D"}, precedence) is None
