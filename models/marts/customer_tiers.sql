@@ -136,20 +136,18 @@ graded as (
 ),
 
 -- The one strategy of each customer: of its tiers' strategies, the one of lowest precedence
--- (docs/schemes.md). 1e9 stands for "no strategy in this scheme".
+-- (docs/schemes.md; precedences are unique, so the lowest names one strategy). 1e9 stands for
+-- "no strategy in this scheme".
 with_precedence as (
     select
         graded.*,
-        pyramid_strategy.strategy_key as pyramid_strategy_key,
-        rfm_strategy.strategy_key as rfm_strategy_key,
-        stage_strategy.strategy_key as stage_strategy_key,
-        grade_strategy.strategy_key as grade_strategy_key,
-        b2b_strategy.strategy_key as b2b_strategy_key,
-        coalesce(pyramid_strategy.precedence, 1000000000) as pyramid_precedence,
-        coalesce(rfm_strategy.precedence, 1000000000) as rfm_precedence,
-        coalesce(stage_strategy.precedence, 1000000000) as stage_precedence,
-        coalesce(grade_strategy.precedence, 1000000000) as grade_precedence,
-        coalesce(b2b_strategy.precedence, 1000000000) as b2b_precedence
+        least(
+            coalesce(pyramid_strategy.precedence, 1000000000),
+            coalesce(rfm_strategy.precedence, 1000000000),
+            coalesce(stage_strategy.precedence, 1000000000),
+            coalesce(grade_strategy.precedence, 1000000000),
+            coalesce(b2b_strategy.precedence, 1000000000)
+        ) as first_precedence
     from graded
     left join strategy_precedence as pyramid_strategy
         on
@@ -173,25 +171,13 @@ with_precedence as (
             and graded.b2b_segment = b2b_strategy.tier_code
 ),
 
-strategies as (
-    select
-        *,
-        least(pyramid_precedence, rfm_precedence, stage_precedence, grade_precedence, b2b_precedence)
-            as first_precedence
-    from with_precedence
-),
-
 chosen as (
     select
-        *,
-        case first_precedence
-            when pyramid_precedence then pyramid_strategy_key
-            when rfm_precedence then rfm_strategy_key
-            when stage_precedence then stage_strategy_key
-            when grade_precedence then grade_strategy_key
-            when b2b_precedence then b2b_strategy_key
-        end as strategy_key
-    from strategies
+        with_precedence.*,
+        strategy_precedence.strategy_key
+    from with_precedence
+    left join strategy_precedence
+        on with_precedence.first_precedence = strategy_precedence.precedence
 ),
 
 final as (
