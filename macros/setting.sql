@@ -65,6 +65,16 @@
         {%- if not tiering.is_whole_number(value, 1) -%}
             {{ tiering.raise_var_error(name, value, 'a whole number of purchases of at least 1, e.g. 2') }}
         {%- endif -%}
+    {%- elif name == 'tier_within' -%}
+        {{- return(tiering.check_tier_within(name, value)) -}}
+    {%- elif name == 'segment_min_customers' -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of customers of at least 1, e.g. 50') }}
+        {%- endif -%}
+    {%- elif name == 'segment_min_difference' -%}
+        {%- if value is not number or value is boolean or value < 0 or value >= 1 -%}
+            {{ tiering.raise_var_error(name, value, 'a share of at least 0 and below 1, e.g. 0.1 (10 %)') }}
+        {%- endif -%}
     {%- elif name == 'verify_every_row' -%}
         {%- if value is not boolean -%}
             {{ tiering.raise_var_error(name, value, 'true or false') }}
@@ -85,7 +95,8 @@
                 'pyramid_cut_points', 'pareto_cut_points', 'lifecycle_new_days', 'lifecycle_churn_days',
                 'lifecycle_period_days', 'lifecycle_growth_ratio', 'lifecycle_decline_ratio',
                 'lifecycle_overdue_factor', 'grade_value_min_m_score', 'grade_loyalty_min_f_score',
-                'grade_loyalty_min_tenure_days', 'grade_loyalty_min_purchases', 'date_formats',
+                'grade_loyalty_min_tenure_days', 'grade_loyalty_min_purchases', 'tier_within',
+                'segment_min_customers', 'segment_min_difference', 'date_formats',
                 'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
                 'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}
 {% endmacro %}
@@ -141,6 +152,25 @@
             {{ tiering.raise_var_error(name, values, expected) }}
         {%- endif -%}
     {%- endfor -%}
+{% endmacro %}
+
+{#- tier_within: the customer attributes to tier within, a list (or one name) of distinct names
+    among customer_type, industry, company_size, ownership and region; [] for none. Returns the
+    list. -#}
+{% macro check_tier_within(name, value) %}
+    {%- set attributes = ['customer_type', 'industry', 'company_size', 'ownership', 'region'] -%}
+    {%- set columns = [] if value is none else ([value] if value is string else value) -%}
+    {%- set expected = "a list of customer attributes among '" ~ attributes | join("', '")
+        ~ "', each once, e.g. ['region'], or [] for none" -%}
+    {%- if columns is not iterable or columns is mapping -%}
+        {{ tiering.raise_var_error(name, value, expected) }}
+    {%- endif -%}
+    {%- for column in columns -%}
+        {%- if column not in attributes or column in columns[:loop.index0] -%}
+            {{ tiering.raise_var_error(name, value, expected) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(columns | list) -}}
 {% endmacro %}
 
 {#- The decimal separator is '.' or ','; the thousands separator is none or one of ',', '.', ' ',

@@ -39,43 +39,19 @@ buyers as (
     where is_buyer
 ),
 
--- The rank of each distinct value (macro value_ranks): a sort of the distinct values, not of
--- every customer. The most recent purchase ranks last, so it scores highest.
-recency_ranks as (
-    {{ tiering.value_ranks('buyers', 'recency_days', 'desc', partition_by='as_of_date') }}
-),
-
-frequency_ranks as (
-    {{ tiering.value_ranks('buyers', 'frequency', 'asc', partition_by='as_of_date') }}
-),
-
-monetary_ranks as (
-    {{ tiering.value_ranks('buyers', 'monetary', 'asc', partition_by='as_of_date') }}
-),
-
--- A score depends on the rank of the value alone, so it is computed once per distinct value.
+-- The score of each distinct value (macro value_scores): a sort of the distinct values, not of
+-- every customer, and the quintile computed once per value. The most recent purchase ranks last,
+-- so it scores highest.
 recency_scores as (
-    select
-        as_of_date,
-        ranked_value,
-        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
-    from recency_ranks
+    {{ tiering.value_scores('buyers', 'recency_days', 'desc', partition_by='as_of_date') }}
 ),
 
 frequency_scores as (
-    select
-        as_of_date,
-        ranked_value,
-        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
-    from frequency_ranks
+    {{ tiering.value_scores('buyers', 'frequency', 'asc', partition_by='as_of_date') }}
 ),
 
 monetary_scores as (
-    select
-        as_of_date,
-        ranked_value,
-        {{ tiering.tie_consistent_ntile('value_rank', 'partition_rows') }} as score
-    from monetary_ranks
+    {{ tiering.value_scores('buyers', 'monetary', 'asc', partition_by='as_of_date') }}
 ),
 
 scored as (

@@ -36,6 +36,19 @@ pyramid as (
     from {{ ref('int_customer_pyramid') }}
 ),
 
+-- Scores and pyramid tier within the customer's group (var tier_within; no rows without it).
+group_tiers as (
+    select
+        customer_id,
+        tier_group,
+        group_r_score,
+        group_f_score,
+        group_m_score,
+        group_rfm_cell,
+        group_pyramid_tier
+    from {{ ref('int_customer_group_tiers') }}
+),
+
 segment_map as (
     select
         rfm_cell,
@@ -104,6 +117,13 @@ joined as (
         pyramid.cumulative_revenue_share,
         pyramid.pyramid_tier,
         pyramid.pareto_class,
+        group_tiers.tier_group,
+        group_tiers.group_r_score,
+        group_tiers.group_f_score,
+        group_tiers.group_m_score,
+        group_tiers.group_rfm_cell,
+        group_segment_map.rfm_segment as group_rfm_segment,
+        group_tiers.group_pyramid_tier,
         coalesce(rfm_scores.customer_id, customers.customer_id) as customer_id,
         coalesce(rfm_scores.as_of_date, run_as_of.as_of_date) as as_of_date
     from rfm_scores
@@ -114,6 +134,10 @@ joined as (
         on rfm_scores.customer_id = pyramid.customer_id
     left join segment_map
         on rfm_scores.rfm_cell = segment_map.rfm_cell
+    left join group_tiers
+        on rfm_scores.customer_id = group_tiers.customer_id
+    left join segment_map as group_segment_map
+        on group_tiers.group_rfm_cell = group_segment_map.rfm_cell
     where
         rfm_scores.customer_id is not null
         or customers.signup_date is null
@@ -217,7 +241,13 @@ final as (
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
         cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment,
-        cast(strategy_key as {{ dbt.type_string() }}) as strategy_key
+        cast(strategy_key as {{ dbt.type_string() }}) as strategy_key,
+        cast(tier_group as {{ dbt.type_string() }}) as tier_group,
+        cast(group_r_score as {{ dbt.type_int() }}) as group_r_score,
+        cast(group_f_score as {{ dbt.type_int() }}) as group_f_score,
+        cast(group_m_score as {{ dbt.type_int() }}) as group_m_score,
+        cast(group_rfm_segment as {{ dbt.type_string() }}) as group_rfm_segment,
+        cast(group_pyramid_tier as {{ dbt.type_string() }}) as group_pyramid_tier
     from chosen
 )
 

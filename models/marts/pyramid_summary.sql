@@ -29,39 +29,30 @@ summary_rows as (
     from pyramid_tiers
 ),
 
--- The customers with transactions (a prospect without any has no monetary value).
-customer_tiers as (
+-- The pyramid's figures (mart segment_evaluation): the tiers' rows, and the row of the customers
+-- it does not classify (segment null) as 'none', of whom only those with transactions count here.
+pyramid_figures as (
     select
         as_of_date,
-        monetary,
+        customers_with_transactions as customers,
+        revenue,
+        min_monetary,
+        max_monetary,
         profit,
-        coalesce(pyramid_tier, 'none') as pyramid_tier,
-        case when pyramid_tier is null then 0 else 1 end as is_in_pyramid
-    from {{ ref('customer_tiers') }}
-    where monetary is not null
-),
-
-tier_figures as (
-    select
-        pyramid_tier,
-        count(*) as customers,
-        sum(monetary) as revenue,
-        min(monetary) as min_monetary,
-        max(monetary) as max_monetary,
-        sum(profit) as profit,
-        sum(case when profit <= 0 then 1 else 0 end) as unprofitable_customers
-    from customer_tiers
-    group by pyramid_tier
+        unprofitable_customers,
+        coalesce(segment, 'none') as pyramid_tier
+    from {{ ref('segment_evaluation') }}
+    where scheme = 'pyramid_tier'
 ),
 
 run_totals as (
     select
         {{ tiering.as_of_date_or(tiering.setting('as_of_date'), 'max(as_of_date)') }} as as_of_date,
-        sum(is_in_pyramid) as customers,
-        sum(monetary * is_in_pyramid) as revenue,
-        -- Profit is null for every customer when the input has no cost.
+        sum(case when pyramid_tier <> 'none' then customers else 0 end) as customers,
+        sum(case when pyramid_tier <> 'none' then revenue else 0 end) as revenue,
+        -- Profit is null in every row when the input has no cost.
         count(profit) > 0 as has_profit
-    from customer_tiers
+    from pyramid_figures
 ),
 
 tiers_with_figures as (
@@ -70,20 +61,20 @@ tiers_with_figures as (
         summary_rows.tier_order,
         summary_rows.is_in_pyramid,
         run_totals.as_of_date,
-        coalesce(tier_figures.customers, 0) as customers,
-        coalesce(tier_figures.revenue, 0) as revenue,
-        tier_figures.min_monetary,
-        tier_figures.max_monetary,
-        case when run_totals.has_profit then coalesce(tier_figures.profit, 0) end as profit,
+        coalesce(pyramid_figures.customers, 0) as customers,
+        coalesce(pyramid_figures.revenue, 0) as revenue,
+        pyramid_figures.min_monetary,
+        pyramid_figures.max_monetary,
+        case when run_totals.has_profit then coalesce(pyramid_figures.profit, 0) end as profit,
         case
-            when run_totals.has_profit then coalesce(tier_figures.unprofitable_customers, 0)
+            when run_totals.has_profit then coalesce(pyramid_figures.unprofitable_customers, 0)
         end as unprofitable_customers,
         cast(run_totals.customers as {{ tiering.type_double() }}) as total_customers,
         cast(run_totals.revenue as {{ tiering.type_double() }}) as total_revenue
     from summary_rows
     cross join run_totals
-    left join tier_figures
-        on summary_rows.pyramid_tier = tier_figures.pyramid_tier
+    left join pyramid_figures
+        on summary_rows.pyramid_tier = pyramid_figures.pyramid_tier
 ),
 
 cumulated as (

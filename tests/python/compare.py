@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 import reference
-from engines import Row
+from engines import TEST_TIER_WITHIN, Row
 
 # The project's default var earliest_valid_date.
 EARLIEST_VALID_DATE = date(1900, 1, 1)
@@ -37,9 +37,12 @@ EXACT_COLUMNS = (
     "lifecycle_stage",
     "value_loyalty_grade",
     "b2b_segment",
+    *reference.GROUP_COLUMNS,
 )
 FLOAT_COLUMNS = ("percent_rank", "cumulative_revenue_share")
 COMPARED_COLUMNS = EXACT_COLUMNS + FLOAT_COLUMNS
+# What the benchmark's contenders publish: every compared column but the tiers within groups.
+UNGROUPED_COLUMNS = tuple(c for c in COMPARED_COLUMNS if c not in reference.GROUP_COLUMNS)
 
 
 def run_date() -> date:
@@ -67,8 +70,9 @@ def expected_tiers(
 ) -> dict[str, Row]:
     """The reference's customer_tiers rows by customer id (customers: the parsed customer file,
     see reference_customers; options: see reference.customer_tiers, plus as_of_date, default
-    the latest clean date)."""
+    the latest clean date; tier_within defaults to that of the test builds)."""
     as_of = options.pop("as_of_date", None) or reference.default_as_of_date(clean)
+    options.setdefault("tier_within", TEST_TIER_WITHIN)
     tiers = reference.customer_tiers(clean, as_of, customers=customers, **options)
     return {row["customer_id"]: row for row in tiers.to_dict("records")}
 
@@ -93,10 +97,10 @@ def same_float(got: Any, wanted: Any, abs_tol: float = 1e-9) -> bool:
     return math.isclose(got, wanted, abs_tol=abs_tol)
 
 
-def missing_columns(actual: list[Row]) -> list[str]:
-    """The compared columns that the published rows lack."""
-    published = set(actual[0]) if actual else set(COMPARED_COLUMNS)
-    return [column for column in COMPARED_COLUMNS if column not in published]
+def missing_columns(actual: list[Row], required: tuple[str, ...] = COMPARED_COLUMNS) -> list[str]:
+    """The required columns (by default every compared one) that the published rows lack."""
+    published = set(actual[0]) if actual else set(required)
+    return [column for column in required if column not in published]
 
 
 def mismatches(actual: list[Row], expected: dict[str, Row]) -> list[str]:

@@ -16,12 +16,16 @@ import psycopg2
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun, run_dbt
 from customer_tiering.postgres import PgServer, load_csv_tables
 
-MARTS = ("customer_tiers", "tier_strategies", "pyramid_summary")
+MARTS = ("customer_tiers", "tier_strategies", "pyramid_summary", "segment_evaluation")
 MART_KEYS = {
     "customer_tiers": "customer_id",
     "tier_strategies": "strategy_key",
     "pyramid_summary": "pyramid_tier",
+    "segment_evaluation": "scheme, segment",
 }
+# Every test build tiers within customer type and region as well (var tier_within), so that the
+# group columns are built and compared on every engine; a build may pass tier_within=[].
+TEST_TIER_WITHIN = ("customer_type", "region")
 Row = dict[str, Any]
 LOG = logging.getLogger("tiering.tests")
 # `dbt build` without the unit tests, for tests about data, inputs and errors: the unit tests
@@ -108,7 +112,7 @@ def build(
 ) -> DbtRun:
     """`dbt build` (or the given command) on `engine` with its inputs and extra vars."""
     command = list(args) or ["build"]
-    all_vars = {**engine.input_vars(), **dbt_vars}
+    all_vars = {"tier_within": list(TEST_TIER_WITHIN), **engine.input_vars(), **dbt_vars}
     started = time.monotonic()
     run = run_dbt(
         [

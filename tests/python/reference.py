@@ -87,6 +87,14 @@ LIFECYCLE_MEASURE_COLUMNS: tuple[str, ...] = (
     "previous_spend",
     "previous_purchases",
 )
+GROUP_COLUMNS: tuple[str, ...] = (
+    "tier_group",
+    "group_r_score",
+    "group_f_score",
+    "group_m_score",
+    "group_pyramid_tier",
+)
+"""The scores and pyramid tier within the customer's group (tier_within; buyers only)."""
 TIER_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "as_of_date",
@@ -103,6 +111,7 @@ TIER_COLUMNS: tuple[str, ...] = (
     "value_loyalty_grade",
     "pyramid_basis",
     "b2b_segment",
+    *GROUP_COLUMNS,
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "pyramid_tier",
@@ -118,9 +127,12 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "unprofitable_customer_share",
 )
 CUSTOMER_COLUMNS: tuple[str, ...] = ("customer_id", "signup_date")
-# Attributes of the customer file the rules read: lower-cased codes, and the industry as written.
+# Attributes of the customer file the rules read: lower-cased codes, and the industry and the
+# region as written.
 CUSTOMER_CODES: tuple[str, ...] = ("customer_type", "company_size", "ownership")
-CUSTOMER_ATTRIBUTES: tuple[str, ...] = (*CUSTOMER_CODES, "industry")
+CUSTOMER_ATTRIBUTES: tuple[str, ...] = (*CUSTOMER_CODES, "industry", "region")
+# What a missing attribute reads as in a group of tier_within.
+UNKNOWN_ATTRIBUTE = "unknown"
 # B2B segments (docs/schemes.md, document 003).
 LARGE_ACCOUNT = "large_account"
 SME = "sme"
@@ -462,6 +474,7 @@ def parse_customers(raw: pd.DataFrame) -> pd.DataFrame:
             "signup_date": _parse_date(_trim(record["signup_date"])),
             **{name: _trim(record[name]).lower() or None for name in CUSTOMER_CODES},
             "industry": _trim(record["industry"]) or None,
+            "region": _trim(record["region"]) or None,
         }
         if customer_id not in kept or _keep_key(row) < _keep_key(kept[customer_id]):
             kept[customer_id] = row
@@ -472,8 +485,9 @@ def parse_customers(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _keep_key(row: dict[str, Any]) -> tuple[tuple[bool, Any], ...]:
-    """Order of a customer's rows: signup date, type, industry, size, ownership; None last."""
-    names = ("signup_date", "customer_type", "industry", "company_size", "ownership")
+    """Order of a customer's rows: signup date, type, industry, size, ownership, region; None
+    last."""
+    names = ("signup_date", "customer_type", "industry", "company_size", "ownership", "region")
     return tuple((row[name] is None, row[name] or "") for name in names)
 
 
@@ -1138,10 +1152,58 @@ _TIER_DTYPES: dict[str, Any] = {
     "value_loyalty_grade": str,
     "pyramid_basis": str,
     "b2b_segment": object,
+    "tier_group": object,
+    "group_r_score": _NULLABLE_INT,
+    "group_f_score": _NULLABLE_INT,
+    "group_m_score": _NULLABLE_INT,
+    "group_pyramid_tier": object,
 }
 # The columns of a customer without any clean transaction (a prospect of the customer file).
 _NO_MEASURES: dict[str, Any] = dict.fromkeys((*METRIC_COLUMNS[1:], *LIFECYCLE_MEASURE_COLUMNS))
 _NO_SCORES: dict[str, Any] = dict.fromkeys(SCORE_COLUMNS)
+_NO_GROUP_SCORES: dict[str, Any] = dict.fromkeys(GROUP_COLUMNS)
+
+
+def tier_group(attributes: dict[str, Any], tier_within: Sequence[str]) -> str | None:
+    """The group a customer is tiered within: its values of the ``tier_within`` attributes
+    joined by ' / ', a missing one reading 'unknown'; None without ``tier_within``."""
+    if not tier_within:
+        return None
+    return " / ".join(attributes.get(name) or UNKNOWN_ATTRIBUTE for name in tier_within)
+
+
+def _group_scores(
+    buyers: pd.DataFrame,
+    groups: Sequence[str | None],
+    pyramid_basis: str,
+    pyramid_cuts: Sequence[float],
+    has_cost: bool,
+) -> dict[str, dict[str, Any]]:
+    """GROUP_COLUMNS of every buyer of ``buyers`` (the buyers' metrics frame), by id: the RFM
+    scores and the pyramid tier over the buyers of the same group (``groups``, aligned with the
+    frame); empty when no buyer has a group."""
+    frame = buyers.assign(
+        tier_group=list(groups), basis=_basis_values(buyers, pyramid_basis, has_cost)
+    )
+    result: dict[str, dict[str, Any]] = {}
+    for group, members in frame[frame["tier_group"].notna()].groupby("tier_group", sort=False):
+        ids = members["customer_id"]
+        scores = {
+            column: tie_consistent_ntile(members[measure], ids, RFM_BUCKETS, descending)
+            for column, measure, descending in (
+                ("group_r_score", "recency_days", True),
+                ("group_f_score", "frequency", False),
+                ("group_m_score", "monetary", False),
+            )
+        }
+        ranks = _rank_desc(list(members["basis"]))
+        for position, customer_id in enumerate(ids.tolist()):
+            result[customer_id] = {
+                "tier_group": group,
+                **{column: int(values.iloc[position]) for column, values in scores.items()},
+                "group_pyramid_tier": _pyramid_tier(ranks[position], len(members), pyramid_cuts),
+            }
+    return result
 
 
 def customer_tiers(
@@ -1164,6 +1226,7 @@ def customer_tiers(
     grade_loyalty_min_f_score: int = 4,
     grade_loyalty_min_tenure_days: int = 365,
     grade_loyalty_min_purchases: int = 2,
+    tier_within: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One row per customer of the universe (sorted by customer_id), columns TIER_COLUMNS.
 
@@ -1178,7 +1241,8 @@ def customer_tiers(
     frequency, monetary, profit, lifetime revenue and the lifecycle measures are measured from
     the clean transactions (null for a prospect without any).  ``lifecycle_stage`` and
     ``value_loyalty_grade`` are never null.  The lifecycle and grade vars are checked as the
-    project checks them (ValueError).
+    project checks them (ValueError). With ``tier_within`` (customer attributes), each buyer's
+    scores and pyramid tier are also computed among the buyers of its group (GROUP_COLUMNS).
     """
     _check_cuts(pyramid_cuts, len(PYRAMID_TIERS) - 1, "pyramid_cuts")
     _check_cuts(pareto_cuts, 2, "pareto_cuts")
@@ -1198,10 +1262,16 @@ def customer_tiers(
     )
     histories = _histories(clean, as_of_date)
     measured = _measure_all(histories, as_of_date, window_days, has_cost)
-    scores = _buyer_scores(
-        _buyer_metrics(measured), pyramid_basis, pyramid_cuts, pareto_cuts, has_cost
-    )
+    buyers = _buyer_metrics(measured)
+    scores = _buyer_scores(buyers, pyramid_basis, pyramid_cuts, pareto_cuts, has_cost)
     attributes = _attributes_by_id(customers)
+    group_scores = _group_scores(
+        buyers,
+        [tier_group(attributes.get(c, {}), tier_within) for c in buyers["customer_id"]],
+        pyramid_basis,
+        pyramid_cuts,
+        has_cost,
+    )
     rows = []
     for customer_id in sorted(histories.keys() | _signed_up_ids(customers, as_of_date)):
         history = histories.get(customer_id)
@@ -1227,6 +1297,7 @@ def customer_tiers(
                 "b2b_segment": b2b_segment(
                     *(attributes.get(customer_id, {}).get(name) for name in _B2B_INPUTS)
                 ),
+                **group_scores.get(customer_id, _NO_GROUP_SCORES),
             }
         )
     return _typed_frame(rows, TIER_COLUMNS, _TIER_DTYPES)

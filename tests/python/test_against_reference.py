@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import segment_reference
 from compare import clean_and_rejected as reference_rows
 from compare import (
     expected_tiers,
@@ -61,6 +63,41 @@ def test_every_customer_gets_the_strategy_of_lowest_precedence(duckdb_engine: Du
     assert not wrong, wrong[:10]
     # Several schemes compete: more than one scheme supplies customers' strategies.
     assert len({row["strategy_key"].split(":")[0] for row in rows}) >= 3
+
+
+def test_segment_evaluation_matches_the_reference(duckdb_engine: DuckDBEngine) -> None:
+    """Every segment's figures and flags, computed from the published customer_tiers (which the
+    tests above compare with the reference), at the project's default thresholds."""
+    expected = segment_reference.segment_evaluation(
+        fetch_mart(duckdb_engine, "customer_tiers"),
+        segment_reference.read_segment_orders(STRATEGY_TEXTS),
+        min_customers=50,
+        min_difference="0.1",
+    )
+    actual = {
+        (row["scheme"], row["segment"]): row
+        for row in fetch_mart(duckdb_engine, "segment_evaluation")
+    }
+    assert sorted(actual, key=str) == sorted(expected, key=str)
+    problems = [
+        f"{key}.{column}: {row[column]!r} != {want!r}"
+        for key, row in actual.items()
+        for column, want in expected[key].items()
+        if not _same_figure(row[column], want)
+    ]
+    assert not problems, f"{len(problems)} differences, e.g. {problems[:10]}"
+    # The data exercise a flag: the fixture's pyramid tier A (1 % of some 3,000 buyers) is under
+    # the default segment_min_customers, 50.
+    assert actual["pyramid_tier", "A"]["is_too_small"]
+
+
+def _same_figure(got: object, want: object) -> bool:
+    """Amounts exactly, means and shares (doubles in the mart) to 1e-9, the rest equal."""
+    if isinstance(got, Decimal):
+        return want is not None and Fraction(got) == want
+    if isinstance(got, float) or isinstance(want, float | Fraction):
+        return same_float(got, None if want is None else float(want), abs_tol=1e-9)
+    return got == want
 
 
 def test_every_rejected_row_has_the_reference_reason(

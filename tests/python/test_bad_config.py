@@ -58,6 +58,10 @@ BAD_VARS = [
     ({"grade_loyalty_min_f_score": 0}, "Invalid var grade_loyalty_min_f_score=0"),
     ({"grade_loyalty_min_tenure_days": -1}, "Invalid var grade_loyalty_min_tenure_days=-1"),
     ({"grade_loyalty_min_purchases": 0}, "Invalid var grade_loyalty_min_purchases=0"),
+    ({"tier_within": ["country"]}, 'Invalid var tier_within=["country"]: expected a list of'),
+    ({"tier_within": ["region", "region"]}, "each once"),
+    ({"segment_min_customers": 0}, "Invalid var segment_min_customers=0"),
+    ({"segment_min_difference": 1}, "expected a share of at least 0 and below 1"),
 ]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import segment_reference
 
 import reference as ref
 
@@ -955,8 +956,10 @@ def test_read_customers_csv_trims_ids_and_keeps_the_earliest_signup(tmp_path: Pa
         "company_size",
         "ownership",
         "industry",
+        "region",
     ]
     assert customers["customer_id"].tolist() == ["C1", "C2", "C3"]
+    assert customers["region"].tolist() == ["north", "south", "east"]
     assert customers["signup_date"].tolist() == [date(2024, 2, 1), None, date(2023, 1, 5)]
 
 
@@ -979,6 +982,7 @@ def test_read_customers_parquet_and_missing_columns(tmp_path: Path) -> None:
             "company_size": None,
             "ownership": None,
             "industry": None,
+            "region": "west",
         }
     ]
     no_id = tmp_path / "no_id.csv"
@@ -1447,3 +1451,68 @@ def test_strategy_key_takes_the_lowest_precedence() -> None:
     other = {"pyramid_tier": "D", "lifecycle_stage": "declining"}
     assert ref.strategy_key(other, precedence) == "lifecycle_stage:declining"
     assert ref.strategy_key({"pyramid_tier": "D"}, precedence) is None
+
+
+# --------------------------------------------------------------------------
+# Tiers within groups and the segment evaluation (docs/schemes.md)
+# --------------------------------------------------------------------------
+
+
+def test_tiers_within_groups_rank_each_group_apart(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id,customer_type,region,signup_date\n"
+        + "".join(f"N{i},consumer,North,\n" for i in range(1, 6))
+        + "".join(f"S{i},consumer, South ,\n" for i in range(1, 6))
+        + "X,business,,\n"
+    )
+    customers = ref.parse_customers(ref.read_raw_customers(path))
+    rows = [tx(f"N{i}", days_ago(10 * i), 100 * i) for i in range(1, 6)]
+    rows += [tx(f"S{i}", days_ago(30 * i), i) for i in range(1, 6)]
+    rows += [tx("X", days_ago(1), 9), tx("Y", days_ago(1), 9)]
+    tiers = tiers_at_a(rows, customers, tier_within=("region",))
+    assert (tiers["S5"]["m_score"], tiers["S5"]["pyramid_tier"]) == (2, "D")  # nationally ...
+    assert (tiers["S5"]["tier_group"], tiers["S5"]["group_m_score"]) == ("South", 5)
+    assert tiers["S5"]["group_pyramid_tier"] == "A"  # ... and its region's VIP
+    assert [tiers[f"N{i}"]["group_r_score"] for i in range(1, 6)] == [5, 4, 3, 2, 1]
+    assert tiers["X"]["tier_group"] == tiers["Y"]["tier_group"] == "unknown"
+    assert tiers["X"]["group_m_score"] == tiers["Y"]["group_m_score"] == 1  # equal values
+    both = tiers_at_a(rows, customers, tier_within=("customer_type", "region"))
+    assert (both["X"]["tier_group"], both["N1"]["tier_group"]) == (
+        "business / unknown",
+        "consumer / North",
+    )
+    without = tiers_at_a(rows, customers)
+    assert all(is_null(row[c]) for row in without.values() for c in ref.GROUP_COLUMNS)
+
+
+def _evaluation_row(segment: str | None, **values: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(
+        ("recency_days", "frequency", "monetary", "profit", "r_score", "f_score", "m_score")
+    )
+    row.update(dict.fromkeys(ref.SCHEME_COLUMNS), lifecycle_stage=segment, **values)
+    return row
+
+
+def test_segment_evaluation_counts_each_customer_once_and_flags_segments() -> None:
+    orders = {("lifecycle_stage", s): i for i, s in enumerate(("new", "growing", "mature"), 1)}
+    measures = {"recency_days": 50, "frequency": 5, "r_score": 3, "f_score": 3, "m_score": 3}
+    tiers = [
+        _evaluation_row("new", **measures, monetary=Decimal(100), profit=Decimal(1)),
+        _evaluation_row("growing", **measures, monetary=Decimal(900), profit=Decimal(-1)),
+        _evaluation_row("mature", **measures, monetary=Decimal(1000), profit=Decimal(0)),
+        _evaluation_row(None),
+    ]
+    evaluation = segment_reference.segment_evaluation(tiers, orders, 2, "0.1")
+    new, growing = evaluation["lifecycle_stage", "new"], evaluation["lifecycle_stage", "growing"]
+    assert (new["customers"], new["customer_share"], new["is_too_small"]) == (1, 1 / 3, True)
+    assert (growing["is_indistinct"], growing["indistinct_from"]) == (True, "mature")  # 10 %
+    assert not new["is_indistinct"]
+    assert evaluation["lifecycle_stage", None]["customer_share"] is None
+    assert growing["unprofitable_customers"] == 1
+    assert (
+        sum(row["customers"] for (scheme, _), row in evaluation.items() if scheme == "b2b_segment")
+        == 4
+    )
+    stricter = segment_reference.segment_evaluation(tiers, orders, 2, "0.09")
+    assert not stricter["lifecycle_stage", "growing"]["is_indistinct"]
