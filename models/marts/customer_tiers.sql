@@ -1,6 +1,9 @@
+{%- set tier_within = tiering.setting('tier_within') %}
+
 with
 
-rfm_scores as (
+-- Not materialized: the tiers within groups read the buyers again (a scan, not a copy).
+rfm_scores as {{ tiering.materialization_hint('not materialized') }} (
     select
         customer_id,
         as_of_date,
@@ -36,19 +39,6 @@ pyramid as (
     from {{ ref('int_customer_pyramid') }}
 ),
 
--- Scores and pyramid tier within the customer's group (var tier_within; no rows without it).
-group_tiers as (
-    select
-        customer_id,
-        tier_group,
-        group_r_score,
-        group_f_score,
-        group_m_score,
-        group_rfm_cell,
-        group_pyramid_tier
-    from {{ ref('int_customer_group_tiers') }}
-),
-
 segment_map as (
     select
         rfm_cell,
@@ -67,7 +57,7 @@ strategy_precedence as (
     where precedence is not null
 ),
 
-customers as (
+customers as {{ tiering.materialization_hint('not materialized') }} (
     select
         customer_id,
         customer_type,
@@ -77,6 +67,82 @@ customers as (
         region,
         signup_date
     from {{ ref('stg_customers') }}
+),
+
+-- Tiers within groups (var tier_within, docs/schemes.md): each buyer's RFM scores and pyramid
+-- tier recomputed among the buyers of its group (e.g. its region), by the rules of the overall
+-- ones (macros value_scores, pyramid_tier), because a VIP of a small region is invisible in a
+-- national ranking. A buyer missing from the customer file is in the group of unknown
+-- attributes. Without tier_within no buyer is grouped, and the customer file is joined but not
+-- read (hence the noqa).
+grouped as (
+    select
+        rfm_scores.customer_id,
+        rfm_scores.recency_days,
+        rfm_scores.frequency,
+        rfm_scores.monetary,
+        {{ tiering.pyramid_value(
+            'rfm_scores.monetary', 'rfm_scores.profit', tiering.setting('pyramid_basis')
+        ) }} as pyramid_value,
+        {{ tiering.tier_group(tier_within, 'customers') }} as tier_group
+    from rfm_scores
+    left join customers  -- noqa: ST11
+        on rfm_scores.customer_id = customers.customer_id
+    where
+        rfm_scores.last_purchase_date is not null
+        and {{ '1 = 1' if tier_within else '1 = 0' }}
+),
+
+group_recency_scores as (
+    {{ tiering.value_scores('grouped', 'recency_days', 'desc', partition_by='tier_group') }}
+),
+
+group_frequency_scores as (
+    {{ tiering.value_scores('grouped', 'frequency', 'asc', partition_by='tier_group') }}
+),
+
+group_monetary_scores as (
+    {{ tiering.value_scores('grouped', 'monetary', 'asc', partition_by='tier_group') }}
+),
+
+group_value_ranks as (
+    {{ tiering.value_ranks('grouped', 'pyramid_value', 'desc', partition_by='tier_group') }}
+),
+
+group_value_tiers as (
+    select
+        tier_group,
+        ranked_value,
+        {{ tiering.pyramid_tier(
+            'value_rank', 'partition_rows', tiering.setting('pyramid_cut_points')
+        ) }} as pyramid_tier
+    from group_value_ranks
+),
+
+group_tiers as (
+    select
+        grouped.customer_id,
+        grouped.tier_group,
+        group_recency_scores.score as group_r_score,
+        group_frequency_scores.score as group_f_score,
+        group_monetary_scores.score as group_m_score,
+        group_value_tiers.pyramid_tier as group_pyramid_tier,
+        {{ tiering.rfm_cell(
+            'group_recency_scores.score', 'group_frequency_scores.score', 'group_monetary_scores.score'
+        ) }} as group_rfm_cell
+    from grouped
+    left join group_recency_scores
+        on {{ tiering.value_ranks_join(
+            'grouped', 'group_recency_scores', 'recency_days', partition_by='tier_group') }}
+    left join group_frequency_scores
+        on {{ tiering.value_ranks_join(
+            'grouped', 'group_frequency_scores', 'frequency', partition_by='tier_group') }}
+    left join group_monetary_scores
+        on {{ tiering.value_ranks_join(
+            'grouped', 'group_monetary_scores', 'monetary', partition_by='tier_group') }}
+    left join group_value_tiers
+        on {{ tiering.value_ranks_join(
+            'grouped', 'group_value_tiers', 'pyramid_value', partition_by='tier_group') }}
 ),
 
 run_as_of as (

@@ -15,7 +15,8 @@ strategy_texts as (
         actions,
         owner_role,
         service_level,
-        contact_cadence
+        contact_cadence,
+        {{ dbt.concat(['scheme', "':'", 'tier_code']) }} as strategy_key
     from {{ ref('tier_strategy_texts') }}
 ),
 
@@ -34,16 +35,22 @@ segment_figures as (
     where segment is not null
 ),
 
+-- The customers whose one strategy (customer_tiers.strategy_key) is each strategy.
+assigned as (
+    select
+        strategy_key,
+        count(*) as assigned_customers
+    from {{ ref('customer_tiers') }}
+    group by strategy_key
+),
+
 run_as_of as (
     {{ tiering.as_of_date('segment_figures', tiering.setting('as_of_date'), date_column='as_of_date') }}
 ),
 
 final as (
     select
-        cast(
-            {{ dbt.concat(['strategy_texts.scheme', "':'", 'strategy_texts.tier_code']) }}
-            as {{ dbt.type_string() }}
-        ) as strategy_key,
+        cast(strategy_texts.strategy_key as {{ dbt.type_string() }}) as strategy_key,
         strategy_texts.scheme,
         strategy_texts.tier_code,
         cast(strategy_texts.tier_order as {{ dbt.type_int() }}) as tier_order,
@@ -64,13 +71,16 @@ final as (
             cast(segment_figures.revenue as {{ tiering.type_double() }})
             / nullif(segment_figures.customers, 0)
             as {{ dbt.type_numeric() }}
-        ) as average_monetary
+        ) as average_monetary,
+        cast(coalesce(assigned.assigned_customers, 0) as {{ dbt.type_int() }}) as assigned_customers
     from strategy_texts
     cross join run_as_of
     left join segment_figures
         on
             strategy_texts.scheme = segment_figures.scheme
             and strategy_texts.tier_code = segment_figures.tier_code
+    left join assigned
+        on strategy_texts.strategy_key = assigned.strategy_key
 )
 
 select * from final

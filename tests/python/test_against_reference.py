@@ -63,6 +63,12 @@ def test_every_customer_gets_the_strategy_of_lowest_precedence(duckdb_engine: Du
     assert not wrong, wrong[:10]
     # Several schemes compete: more than one scheme supplies customers' strategies.
     assert len({row["strategy_key"].split(":")[0] for row in rows}) >= 3
+    # Each strategy's action list is the customers whose one strategy it is.
+    assigned = Counter(row["strategy_key"] for row in rows)
+    strategies = fetch_mart(duckdb_engine, "tier_strategies")
+    assert {r["strategy_key"]: r["assigned_customers"] for r in strategies} == {
+        r["strategy_key"]: assigned.get(r["strategy_key"], 0) for r in strategies
+    }
 
 
 def test_segment_evaluation_matches_the_reference(duckdb_engine: DuckDBEngine) -> None:

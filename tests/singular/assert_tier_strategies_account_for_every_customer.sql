@@ -4,7 +4,7 @@
 -- customers for the B2B segments, every customer for the lifecycle stages and the grades, every
 -- customer with transactions for pyramid_summary, whose 'none' row holds those without a
 -- purchase). A failing row means a tier in the data has no row of strategy texts, or one counted
--- twice.
+-- twice. And every customer is on the action list of exactly one strategy (assigned_customers).
 with
 
 customer_tiers as (
@@ -61,6 +61,14 @@ expected_totals as (
         count(monetary) as customers,
         coalesce(sum(monetary), 0) as revenue
     from customer_tiers
+
+    union all
+
+    select
+        'one_strategy' as scheme,
+        count(*) as customers,
+        0 as revenue
+    from customer_tiers
 ),
 
 scheme_totals as (
@@ -78,6 +86,14 @@ scheme_totals as (
         sum(customers) as customers,
         sum(revenue) as revenue
     from {{ ref('pyramid_summary') }}
+
+    union all
+
+    select
+        'one_strategy' as scheme,
+        sum(assigned_customers) as customers,
+        0 as revenue
+    from {{ ref('tier_strategies') }}
 )
 
 select
