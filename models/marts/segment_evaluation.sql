@@ -5,6 +5,7 @@
     each scheme's rows count every customer once. Flags: too small to act on (fewer customers than
     segment_min_customers) and indistinct from the next segment of the scheme (mean recency,
     frequency and monetary value each within segment_min_difference of its, relatively). -#}
+{%- set schemes = ['pyramid_tier', 'rfm_segment', 'lifecycle_stage', 'value_loyalty_grade', 'b2b_segment'] %}
 {%- set min_customers = tiering.setting('segment_min_customers') %}
 {%- set min_difference = tiering.decimal_literal(tiering.setting('segment_min_difference')) %}
 
@@ -37,74 +38,25 @@ customer_tiers as (
 ),
 
 -- Each customer once per scheme, with its segment in the scheme (null: not classified by it).
+-- A scheme is a column of customer_tiers named after it.
 customers_by_segment as (
-    select
-        'pyramid_tier' as scheme,
-        pyramid_tier as segment,
-        recency_days,
-        frequency,
-        monetary,
-        profit,
-        r_score,
-        f_score,
-        m_score
-    from customer_tiers
+    {%- for scheme in schemes %}
+        select
+            '{{ scheme }}' as scheme,
+            {{ scheme }} as segment,
+            recency_days,
+            frequency,
+            monetary,
+            profit,
+            r_score,
+            f_score,
+            m_score
+        from customer_tiers
+        {%- if not loop.last %}
 
-    union all
-
-    select
-        'rfm_segment' as scheme,
-        rfm_segment as segment,
-        recency_days,
-        frequency,
-        monetary,
-        profit,
-        r_score,
-        f_score,
-        m_score
-    from customer_tiers
-
-    union all
-
-    select
-        'lifecycle_stage' as scheme,
-        lifecycle_stage as segment,
-        recency_days,
-        frequency,
-        monetary,
-        profit,
-        r_score,
-        f_score,
-        m_score
-    from customer_tiers
-
-    union all
-
-    select
-        'value_loyalty_grade' as scheme,
-        value_loyalty_grade as segment,
-        recency_days,
-        frequency,
-        monetary,
-        profit,
-        r_score,
-        f_score,
-        m_score
-    from customer_tiers
-
-    union all
-
-    select
-        'b2b_segment' as scheme,
-        b2b_segment as segment,
-        recency_days,
-        frequency,
-        monetary,
-        profit,
-        r_score,
-        f_score,
-        m_score
-    from customer_tiers
+            union all
+        {% endif %}
+    {%- endfor %}
 ),
 
 segment_figures as (
@@ -218,38 +170,23 @@ final as (
         cast(segments.tier_order as {{ dbt.type_int() }}) as tier_order,
         cast(run_as_of.as_of_date as date) as as_of_date,
         cast(segments.customers as {{ dbt.type_int() }}) as customers,
-        cast(
-            case
-                when segments.segment is not null
-                    then
-                        segments.customers
-                        / nullif(cast(scheme_totals.customers as {{ tiering.type_double() }}), 0)
-            end
-            as {{ tiering.type_double() }}
-        ) as customer_share,
+        case
+            when segments.segment is not null
+                then {{ tiering.share_of('segments.customers', 'scheme_totals.customers') }}
+        end as customer_share,
         cast(segments.customers_with_transactions as {{ dbt.type_int() }}) as customers_with_transactions,
         cast(segments.revenue as {{ dbt.type_numeric() }}) as revenue,
-        cast(
-            case
-                when segments.segment is not null
-                    then
-                        cast(segments.revenue as {{ tiering.type_double() }})
-                        / nullif(cast(scheme_totals.revenue as {{ tiering.type_double() }}), 0)
-            end
-            as {{ tiering.type_double() }}
-        ) as revenue_share,
+        case
+            when segments.segment is not null
+                then {{ tiering.share_of('segments.revenue', 'scheme_totals.revenue') }}
+        end as revenue_share,
         cast(
             case when cost_coverage.has_profit then segments.profit end as {{ dbt.type_numeric() }}
         ) as profit,
-        cast(
-            case
-                when cost_coverage.has_profit and segments.segment is not null
-                    then
-                        cast(segments.profit as {{ tiering.type_double() }})
-                        / nullif(cast(scheme_totals.profit as {{ tiering.type_double() }}), 0)
-            end
-            as {{ tiering.type_double() }}
-        ) as profit_share,
+        case
+            when cost_coverage.has_profit and segments.segment is not null
+                then {{ tiering.share_of('segments.profit', 'scheme_totals.profit') }}
+        end as profit_share,
         cast(
             case when cost_coverage.has_profit then segments.unprofitable_customers end
             as {{ dbt.type_int() }}
