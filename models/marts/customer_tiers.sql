@@ -232,33 +232,18 @@ with_precedence as (
     select
         graded.*,
         least(
-            coalesce(pyramid_strategy.precedence, 1000000000),
-            coalesce(rfm_strategy.precedence, 1000000000),
-            coalesce(stage_strategy.precedence, 1000000000),
-            coalesce(grade_strategy.precedence, 1000000000),
-            coalesce(b2b_strategy.precedence, 1000000000)
+            {%- for scheme in tiering.segment_schemes() %}
+                coalesce({{ scheme }}_strategy.precedence, 1000000000){{ ',' if not loop.last }}
+            {%- endfor %}
         ) as first_precedence
-    from graded
-    left join strategy_precedence as pyramid_strategy
-        on
-            pyramid_strategy.scheme = 'pyramid_tier'
-            and graded.pyramid_tier = pyramid_strategy.tier_code
-    left join strategy_precedence as rfm_strategy
-        on
-            rfm_strategy.scheme = 'rfm_segment'
-            and graded.rfm_segment = rfm_strategy.tier_code
-    left join strategy_precedence as stage_strategy
-        on
-            stage_strategy.scheme = 'lifecycle_stage'
-            and graded.lifecycle_stage = stage_strategy.tier_code
-    left join strategy_precedence as grade_strategy
-        on
-            grade_strategy.scheme = 'value_loyalty_grade'
-            and graded.value_loyalty_grade = grade_strategy.tier_code
-    left join strategy_precedence as b2b_strategy
-        on
-            b2b_strategy.scheme = 'b2b_segment'
-            and graded.b2b_segment = b2b_strategy.tier_code
+    from
+        graded
+    {%- for scheme in tiering.segment_schemes() %}
+        left join strategy_precedence as {{ scheme }}_strategy
+            on
+                {{ scheme }}_strategy.scheme = '{{ scheme }}'
+                and graded.{{ scheme }} = {{ scheme }}_strategy.tier_code
+    {%- endfor %}
 ),
 
 chosen as (

@@ -5,7 +5,6 @@
     each scheme's rows count every customer once. Flags: too small to act on (fewer customers than
     segment_min_customers) and indistinct from the next segment of the scheme (mean recency,
     frequency and monetary value each within segment_min_difference of its, relatively). -#}
-{%- set schemes = ['pyramid_tier', 'rfm_segment', 'lifecycle_stage', 'value_loyalty_grade', 'b2b_segment'] %}
 {%- set min_customers = tiering.setting('segment_min_customers') %}
 {%- set min_difference = tiering.decimal_literal(tiering.setting('segment_min_difference')) %}
 
@@ -38,9 +37,9 @@ customer_tiers as (
 ),
 
 -- Each customer once per scheme, with its segment in the scheme (null: not classified by it).
--- A scheme is a column of customer_tiers named after it.
+-- A scheme is a column of customer_tiers named after it (macro segment_schemes).
 customers_by_segment as (
-    {%- for scheme in schemes %}
+    {%- for scheme in tiering.segment_schemes() %}
         select
             '{{ scheme }}' as scheme,
             {{ scheme }} as segment,
