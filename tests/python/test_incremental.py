@@ -1,13 +1,16 @@
 """Incremental loads from a folder of files: a night with a new file, a file corrected in place, a
 file gone, and a rerun on unchanged input each leave exactly the tables a full build of the same
 folder gives, and read only the files they must; the tests then read the files not yet
-verified."""
+verified. The customer metrics are updated from the rows of a night, or computed again when an
+update could not be exact, and equal a full build's either way."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -41,6 +44,9 @@ CUSTOMERS_READ = "stg_customers: raw_customers changed, reading it again."
 # What base_transaction_copies logs when it ranks the keys of new rows, or every key.
 COPIES_OF_NEW_ROWS = "base_transaction_copies: ranking the copies of the keys of rows loaded since"
 COPIES_OF_EVERY_KEY = "base_transaction_copies: ranking the copies of every key."
+# What int_customer_metrics logs when it updates the customers of its previous build, or not.
+METRICS_UPDATED = "int_customer_metrics: updating the customers computed at"
+METRICS_COMPUTED = "int_customer_metrics: computing every customer ({reason})."
 
 
 def split_into_files(source: Path, folder: Path, parts: Sequence[str]) -> list[Path]:
@@ -74,14 +80,24 @@ def files_read(run: DbtRun) -> tuple[int, int, int]:
     return int(found[1]), int(found[2]), int(found[3])
 
 
+def customer_metrics(engine: DuckDBEngine) -> list[Row]:
+    """int_customer_metrics by customer, without state_version (when each was computed)."""
+    return engine.fetch(
+        "select * exclude (state_version) from intermediate.int_customer_metrics"
+        " order by customer_id"
+    )
+
+
 def assert_same_as_full_build(
-    incremental: DuckDBEngine, folder: Path, tmp_path: Path, label: str
+    incremental: DuckDBEngine, folder: Path, tmp_path: Path, label: str, **dbt_vars: object
 ) -> None:
-    """The incremental engine's base table and marts equal those of a full build of `folder`."""
+    """The incremental engine's base table, customer metrics and marts equal those of a full
+    build of `folder` with the same vars."""
     full = DuckDBEngine(tmp_path / f"full-{label}", incremental.transactions_path, None)
     full.work_dir.mkdir()
-    build(full, *MODELS_ONLY, transactions_path=str(folder / "*.csv"))
+    build(full, *MODELS_ONLY, transactions_path=str(folder / "*.csv"), **dbt_vars)
     assert base_rows(incremental) == base_rows(full), label
+    assert customer_metrics(incremental) == customer_metrics(full), label
     for mart in MARTS:
         assert fetch_mart(incremental, mart) == fetch_mart(full, mart), f"{label}: {mart}"
 
@@ -270,3 +286,106 @@ def test_full_refresh_rebuilds_from_every_file(duckdb_copy: DuckDBEngine) -> Non
     assert "input files to read" not in run.output
     rows = duckdb_copy.fetch("select count(*) as n from staging.base_transactions")
     assert rows[0]["n"] > 0
+
+
+TRANSACTION_HEADER = (
+    "transaction_id,customer_id,transaction_date,amount,cost,"
+    "quantity,channel,product_category,status"
+)
+
+
+def write_transactions(path: Path, rows: Sequence[Row]) -> None:
+    """A transaction file of `rows` (transaction_id, customer_id, transaction_date, amount,
+    cost): one unit, web, completed."""
+    lines = [
+        f"{row['transaction_id']},{row['customer_id']},{row['transaction_date']},{row['amount']},"
+        f"{'' if row['cost'] is None else row['cost']},1,web,apparel,completed"
+        for row in rows
+    ]
+    path.write_text("\n".join([TRANSACTION_HEADER, *lines]) + "\n", encoding="utf-8")
+
+
+def clean_rows(engine: DuckDBEngine, where: str, limit: int) -> list[Row]:
+    """Clean transactions of `engine` (stg_transactions) matching `where`, the first by id."""
+    return engine.fetch(
+        "select transaction_id, customer_id, transaction_date, amount, cost"
+        f" from staging.stg_transactions where {where} order by transaction_id limit {limit}"
+    )
+
+
+def test_customer_metrics_are_updated_night_after_night(
+    fixture_files: GeneratedFiles, tmp_path: Path
+) -> None:
+    folder = tmp_path / "daily"
+    folder.mkdir()
+    glob = str(folder / "*.csv")
+    # The history, a generated file with dirty rows of every kind; its name sorts after the
+    # nightly files', so that a copy in one of those is kept before it when all else is equal.
+    (folder / "history.csv").write_bytes(fixture_files.transactions_path.read_bytes())
+    engine = DuckDBEngine(tmp_path / "nightly", fixture_files.transactions_path, None)
+    engine.work_dir.mkdir()
+    run = build(engine, *MODELS_ONLY, transactions_path=glob)
+    assert METRICS_COMPUTED.format(reason="first build") in run.output
+    latest = engine.fetch("select max(transaction_date) as day from staging.stg_transactions")[0][
+        "day"
+    ]
+
+    # Night 1: the as-of date moves a day (rows cross the edges of the window and of the
+    # lifecycle periods); purchases and a refund of known customers, a new customer, and copies
+    # of earlier transactions (same customer and day) that outrank them: one with a lower
+    # amount, one identical but for its cost, kept for its file name.
+    known = clean_rows(engine, "amount > 0 and cost is not null", 6)
+    next_day = latest + timedelta(days=1)
+    night_1 = [
+        {**known[0], "transaction_id": "N1-1", "transaction_date": next_day},
+        {**known[1], "transaction_id": "N1-2", "transaction_date": next_day, "amount": "-5.00"},
+        {**known[2], "transaction_id": "N1-3", "transaction_date": latest - timedelta(days=400)},
+        {
+            **known[0],
+            "transaction_id": "N1-4",
+            "customer_id": "NEW-1",
+            "transaction_date": next_day,
+        },
+        {**known[3], "amount": known[3]["amount"] - Decimal("0.01")},
+        {**known[4], "cost": None},
+    ]
+    write_transactions(folder / "day-1.csv", night_1)
+    run = build(engine, *MODELS_ONLY, transactions_path=glob)
+    assert METRICS_UPDATED in run.output
+    assert_same_as_full_build(engine, folder, tmp_path, "night-1")
+
+    # A rerun on the same input updates nothing and changes nothing.
+    before = customer_metrics(engine)
+    run = build(engine, *MODELS_ONLY, transactions_path=glob)
+    assert METRICS_UPDATED in run.output
+    assert customer_metrics(engine) == before
+
+    # Night 2: a copy dated a day earlier outranks a transaction counted before: the customer's
+    # first or last purchase may move, so every customer is computed again.
+    write_transactions(
+        folder / "day-2.csv",
+        [{**known[5], "transaction_date": known[5]["transaction_date"] - timedelta(days=1)}],
+    )
+    run = build(engine, *MODELS_ONLY, transactions_path=glob)
+    assert (
+        METRICS_COMPUTED.format(
+            reason="1 rows counted before are outranked by a copy of another customer, day or sign"
+        )
+        in run.output
+    )
+    assert_same_as_full_build(engine, folder, tmp_path, "night-2")
+
+    # An as-of date given as a var and moving forward is an update; moving back, or another
+    # window, computes every customer again.
+    as_of = str(next_day + timedelta(days=30))
+    run = build(engine, *MODELS_ONLY, transactions_path=glob, as_of_date=as_of)
+    assert METRICS_COMPUTED.format(reason="vars changed, or transaction_grain: line") in run.output
+    run = build(
+        engine, *MODELS_ONLY, transactions_path=glob, as_of_date=str(next_day + timedelta(days=95))
+    )
+    assert METRICS_UPDATED in run.output
+    assert_same_as_full_build(
+        engine, folder, tmp_path, "forward", as_of_date=str(next_day + timedelta(days=95))
+    )
+    run = build(engine, *MODELS_ONLY, transactions_path=glob, as_of_date=as_of)
+    assert METRICS_COMPUTED.format(reason="the as-of date moved back") in run.output

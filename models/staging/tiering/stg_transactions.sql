@@ -4,6 +4,7 @@ clean_transactions as (
     select
         source_file,
         raw_row_number,
+        loaded_at,
         line_key,
         transaction_id,
         line_id,

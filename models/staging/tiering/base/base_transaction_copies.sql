@@ -4,7 +4,9 @@
     copies (a small share), with its rank; every other clean row is the only one of its key.
     Incremental: a run ranks again the keys of the rows loaded since the last ranking (their
     copies in every file, so a copy is judged against every file whatever night it came); it
-    ranks every key again when a file was read again or is gone (macro copies_plan). -#}
+    ranks every key again when a file was read again or is gone (macro copies_plan). A copy keeps
+    what int_customer_metrics sums of it, so that an update of the customers can take back a row
+    that a copy loaded later outranks (macro metrics_plan). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -26,6 +28,7 @@ loaded_rows as {{ tiering.materialization_hint('not materialized') }} (
         customer_id,
         transaction_date,
         amount,
+        cost,
         loaded_at,
         row_reject_reason
     from {{ ref('base_transaction_rows') }}
@@ -56,6 +59,10 @@ ranked as (
         clean_rows.source_file,
         clean_rows.raw_row_number,
         clean_rows.line_key,
+        clean_rows.customer_id,
+        clean_rows.transaction_date,
+        clean_rows.amount,
+        clean_rows.cost,
         clean_rows.loaded_at,
         {{ tiering.run_timestamp() }} as ranked_at,
         row_number() over (

@@ -11,6 +11,7 @@ transaction_rows as (
     select
         source_file,
         load_version,
+        loaded_at,
         raw_row_number,
         transaction_id,
         line_id,
@@ -42,6 +43,7 @@ final as (
     select
         transaction_rows.source_file,
         transaction_rows.load_version,
+        transaction_rows.loaded_at,
         transaction_rows.raw_row_number,
         transaction_rows.transaction_id,
         transaction_rows.line_id,

@@ -1,0 +1,129 @@
+{#- How int_customer_metrics is built: from every transaction, or by updating the customers it
+    holds (the previous build) with the few rows whose part in them changed since.
+
+    Every row of int_customer_metrics carries state_version: when it was computed (the run's start),
+    how many rows base_transaction_rows held then, and a fingerprint of the vars its sums depend
+    on. An update is exact when every row counted then is still counted now, so the previous sums
+    plus the rows loaded since, plus or minus the rows that crossed a period edge as the as-of date
+    moved, are the sums over every row. The plan says so only when:
+    - the table exists, is not being rebuilt (--full-refresh) and holds one state_version;
+    - the vars it was computed with are unchanged (state_fingerprint);
+    - no row loaded by then is gone (its file was read again or left the input);
+    - a row counted then that a copy loaded since outranks (the duplicate rule takes it back) has
+      a copy of the same customer, day and sign (purchase or refund) kept instead, so that the
+      first and last purchase dates stay what they were: the row is then taken back
+      (outranked_rows) and the copy added;
+    - the as-of date did not move back.
+    Otherwise, and in unit tests, every customer is computed again. -#}
+
+{#- A fingerprint of what the sums of int_customer_metrics depend on besides the rows: a change
+    computes every customer again. Bump `logic` when a release changes how a measure is summed. -#}
+{% macro state_fingerprint() %}
+    {%- set settings = {'logic': 1, 'as_of_date': 'var' if tiering.setting('as_of_date') is not none else 'data'} -%}
+    {%- for name in ['rfm_window_days', 'lifecycle_period_days', 'transaction_grain'] -%}
+        {%- do settings.update({name: tiering.setting(name)}) -%}
+    {%- endfor -%}
+    {{- return(local_md5(settings | tojson)) -}}
+{% endmacro %}
+
+{#- The plan of int_customer_metrics (`relation`): mode 'full' or 'update', the state_version
+    the new rows carry, and for an update the previous state (computed_since: its run start as a
+    timestamp expression; previous_as_of: its as-of date as a date expression). -#}
+{% macro metrics_plan(relation) %}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{- return({'mode': 'full', 'state_version': 'none'}) -}}
+    {%- endif -%}
+    {%- set rows = tiering.model_relation('base_transaction_rows') -%}
+    {%- if adapter.get_relation(rows.database, rows.schema, rows.identifier) is none -%}
+        {#- Compiled before any build (a linter, dbt compile on a new database). -#}
+        {{- return({'mode': 'full', 'state_version': 'none'}) -}}
+    {%- endif -%}
+    {%- set computed_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
+    {%- set rows_loaded = run_query('select count(*) from ' ~ rows).columns[0].values()[0] -%}
+    {%- set state_version = computed_at ~ '|' ~ rows_loaded ~ '|' ~ tiering.state_fingerprint() -%}
+    {%- set reason = tiering.reason_to_compute_all(relation, rows) -%}
+    {%- if reason is string -%}
+        {%- do log(relation.identifier ~ ': computing every customer (' ~ reason ~ ').', info=true) -%}
+        {{- return({'mode': 'full', 'state_version': state_version}) -}}
+    {%- endif -%}
+    {%- do log(relation.identifier ~ ': updating the customers computed at ' ~ reason.computed_at
+        ~ ' UTC with the rows loaded since and the days the as-of date moved.', info=true) -%}
+    {{- return({
+        'mode': 'update',
+        'state_version': state_version,
+        'computed_since': 'cast(' ~ tiering.string_literal(reason.computed_at) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
+        'previous_as_of': 'cast(' ~ tiering.string_literal(reason.as_of_date) ~ ' as date)',
+    }) -}}
+{% endmacro %}
+
+{#- Why int_customer_metrics (`relation`) must be computed from every transaction (a text), or the
+    previous state to update ({'computed_at': text, 'as_of_date': 'YYYY-MM-DD'}). `rows` is
+    base_transaction_rows. -#}
+{% macro reason_to_compute_all(relation, rows) %}
+    {%- if flags.FULL_REFRESH -%}
+        {{- return('--full-refresh') -}}
+    {%- endif -%}
+    {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        {{- return('first build') -}}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'state_version' not in columns -%}
+        {{- return('built by an earlier release') -}}
+    {%- endif -%}
+    {%- set state = run_query('select min(state_version), max(state_version), max(as_of_date) from '
+        ~ relation).rows[0] -%}
+    {%- if state[0] is none or state[0] != state[1] -%}
+        {{- return('no previous state') -}}
+    {%- endif -%}
+    {%- set computed_at, rows_then, fingerprint = state[0].split('|') -%}
+    {%- if fingerprint != tiering.state_fingerprint() or tiering.setting('transaction_grain') != 'transaction' -%}
+        {{- return('vars changed, or transaction_grain: line') -}}
+    {%- endif -%}
+    {%- set since = 'cast(' ~ tiering.string_literal(computed_at) ~ ' as ' ~ dbt.type_timestamp() ~ ')' -%}
+    {%- set rows_still = run_query('select count(*) from ' ~ rows ~ ' where loaded_at <= ' ~ since).columns[0].values()[0] -%}
+    {%- if rows_still | string != rows_then -%}
+        {{- return('rows counted before were read again or are gone') -}}
+    {%- endif -%}
+    {%- set outranked = run_query('select count(*) from (' ~ tiering.outranked_rows(
+        tiering.model_relation('base_transaction_copies'), since) ~ ') as outranked'
+        ~ ' where customer_id != kept_customer_id or transaction_date != kept_transaction_date'
+        ~ ' or (amount > 0) != (kept_amount > 0)').columns[0].values()[0] -%}
+    {%- if outranked > 0 -%}
+        {{- return(outranked ~ ' rows counted before are outranked by a copy of another customer, day or sign') -}}
+    {%- endif -%}
+    {%- set as_of_date = state[2] | string -%}
+    {%- set as_of_var = tiering.setting('as_of_date') -%}
+    {%- if as_of_var is not none and (tiering.parse_date_var('as_of_date', as_of_var) | string) < as_of_date -%}
+        {{- return('the as-of date moved back') -}}
+    {%- endif -%}
+    {{- return({'computed_at': computed_at, 'as_of_date': as_of_date}) -}}
+{% endmacro %}
+
+{#- SQL: the rows counted by the build of `since` (a timestamp expression) that a copy loaded
+    since outranks, from base_transaction_copies (`copies`): the first of the earlier rows of a
+    key ranked again since, when it is no longer first (a new ranking keeps the order of the
+    earlier rows). With what int_customer_metrics sums of them, and the kept copy's customer, day
+    and amount. -#}
+{% macro outranked_rows(copies, since) -%}
+    select
+        earlier.customer_id,
+        earlier.transaction_date,
+        earlier.amount,
+        earlier.cost,
+        kept.customer_id as kept_customer_id,
+        kept.transaction_date as kept_transaction_date,
+        kept.amount as kept_amount
+    from {{ copies }} as earlier
+    inner join (
+        select
+            line_key,
+            min(copy_number) as copy_number
+        from {{ copies }}
+        where ranked_at > {{ since }} and loaded_at <= {{ since }}
+        group by line_key
+    ) as first_earlier
+        on earlier.line_key = first_earlier.line_key and earlier.copy_number = first_earlier.copy_number
+    inner join {{ copies }} as kept
+        on earlier.line_key = kept.line_key and kept.copy_number = 1
+    where first_earlier.copy_number > 1
+{%- endmacro %}
