@@ -38,3 +38,8 @@
     count(cost) as rows_with_cost
     {%- endif %}
 {%- endmacro %}
+
+{#- Whole days from `date_column` to `as_of_date` (SQL expressions), an integer: recency and tenure. -#}
+{% macro days_to_as_of(date_column, as_of_date) -%}
+    cast({{ dbt.datediff(date_column, as_of_date, 'day') }} as {{ dbt.type_int() }})
+{%- endmacro %}

@@ -26,10 +26,32 @@
     {{- return(local_md5(settings | tojson)) -}}
 {% endmacro %}
 
+{#- The state_version this run gives the rows of int_customer_metrics: the run's start, the rows
+    base_transaction_rows holds (`rows`), state_fingerprint, separated by '|'. -#}
+{% macro metrics_state_version(rows) %}
+    {%- set rows_loaded = run_query('select count(*) from ' ~ rows).columns[0].values()[0] -%}
+    {{- return(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ '|' ~ rows_loaded ~ '|' ~ tiering.state_fingerprint()) -}}
+{% endmacro %}
+
+{#- The as-of date of an update (YYYY-MM-DD): the var, or the latest transaction date, which only a
+    row loaded since `computed_since` (a timestamp expression) can move past `previous_as_of`
+    (YYYY-MM-DD; a copy taken back leaves a copy of the same day). -#}
+{% macro updated_as_of(previous_as_of, computed_since) %}
+    {%- set as_of_var = tiering.setting('as_of_date') -%}
+    {%- if as_of_var is not none -%}
+        {{- return(tiering.parse_date_var('as_of_date', as_of_var) | string) -}}
+    {%- endif -%}
+    {%- set latest = run_query('select max(transaction_date) from ' ~ tiering.model_relation('stg_transactions')
+        ~ ' where loaded_at > ' ~ computed_since).columns[0].values()[0] -%}
+    {{- return([previous_as_of, latest | string] | max if latest is not none else previous_as_of) -}}
+{% endmacro %}
+
 {#- The plan of int_customer_metrics (`relation`): mode 'full' or 'update', the state_version
     the new rows carry, and for an update the previous state (computed_since: its run start as a
-    timestamp expression; previous_as_of: its as-of date as a date expression). -#}
-{% macro metrics_plan(relation) %}
+    timestamp expression; previous_as_of: its as-of date as a date expression), the new as-of
+    date (as_of_date, a date expression; a constant, so that the engine filters the rows crossing
+    an edge while it scans them) and has_cost (whether profit is known). `quiet`: no log line. -#}
+{% macro metrics_plan(relation, quiet=false) %}
     {%- if not execute or model.resource_type != 'model' -%}
         {{- return({'mode': 'full', 'state_version': 'none'}) -}}
     {%- endif -%}
@@ -38,33 +60,36 @@
         {#- Compiled before any build (a linter, dbt compile on a new database). -#}
         {{- return({'mode': 'full', 'state_version': 'none'}) -}}
     {%- endif -%}
-    {%- set computed_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
-    {%- set rows_loaded = run_query('select count(*) from ' ~ rows).columns[0].values()[0] -%}
-    {%- set state_version = computed_at ~ '|' ~ rows_loaded ~ '|' ~ tiering.state_fingerprint() -%}
+    {%- set state_version = tiering.metrics_state_version(rows) -%}
     {%- set reason = tiering.reason_to_compute_all(relation, rows) -%}
     {%- if reason is string -%}
-        {%- do log(relation.identifier ~ ': computing every customer (' ~ reason ~ ').', info=true) -%}
+        {%- if not quiet -%}
+            {%- do log(relation.identifier ~ ': computing every customer (' ~ reason ~ ').', info=true) -%}
+        {%- endif -%}
         {{- return({'mode': 'full', 'state_version': state_version}) -}}
     {%- endif -%}
-    {%- do log(relation.identifier ~ ': updating the customers computed at ' ~ reason.computed_at
-        ~ ' UTC with the rows loaded since and the days the as-of date moved.', info=true) -%}
+    {%- if not quiet -%}
+        {%- do log(relation.identifier ~ ': updating the customers computed at ' ~ reason.computed_at
+            ~ ' UTC (as of ' ~ reason.previous_as_of ~ ') with the rows loaded since and the days to '
+            ~ reason.as_of_date ~ '.', info=true) -%}
+    {%- endif -%}
     {{- return({
         'mode': 'update',
         'state_version': state_version,
-        'computed_since': 'cast(' ~ tiering.string_literal(reason.computed_at) ~ ' as ' ~ dbt.type_timestamp() ~ ')',
-        'previous_as_of': 'cast(' ~ tiering.string_literal(reason.as_of_date) ~ ' as date)',
+        'computed_since': reason.computed_since,
+        'previous_as_of': 'cast(' ~ tiering.string_literal(reason.previous_as_of) ~ ' as date)',
+        'as_of_date': 'cast(' ~ tiering.string_literal(reason.as_of_date) ~ ' as date)',
+        'has_cost': reason.has_cost,
     }) -}}
 {% endmacro %}
 
 {#- Why int_customer_metrics (`relation`) must be computed from every transaction (a text), or the
-    previous state to update ({'computed_at': text, 'as_of_date': 'YYYY-MM-DD'}). `rows` is
-    base_transaction_rows. -#}
+    previous state to update: {'computed_at': its run start as text, 'computed_since': the same as
+    a timestamp expression, 'previous_as_of' and 'as_of_date': the previous and the new as-of date,
+    YYYY-MM-DD, 'has_cost': whether profit is known}. `rows` is base_transaction_rows. -#}
 {% macro reason_to_compute_all(relation, rows) %}
-    {%- if flags.FULL_REFRESH -%}
-        {{- return('--full-refresh') -}}
-    {%- endif -%}
-    {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
-        {{- return('first build') -}}
+    {%- if not is_incremental() -%}
+        {{- return('first build, or --full-refresh') -}}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
     {%- if 'state_version' not in columns -%}
@@ -91,12 +116,23 @@
     {%- if outranked > 0 -%}
         {{- return(outranked ~ ' rows counted before are outranked by a copy of another customer, day or sign') -}}
     {%- endif -%}
-    {%- set as_of_date = state[2] | string -%}
-    {%- set as_of_var = tiering.setting('as_of_date') -%}
-    {%- if as_of_var is not none and (tiering.parse_date_var('as_of_date', as_of_var) | string) < as_of_date -%}
+    {%- set previous_as_of = state[2] | string -%}
+    {%- set as_of_date = tiering.updated_as_of(previous_as_of, since) -%}
+    {%- if as_of_date < previous_as_of -%}
         {{- return('the as-of date moved back') -}}
     {%- endif -%}
-    {{- return({'computed_at': computed_at, 'as_of_date': as_of_date}) -}}
+    {#- Profit is known when a transaction up to the as-of date has a cost: when that changes, the
+        profit of every customer changes. -#}
+    {%- set had_cost = run_query('select count(*) from (select 1 from ' ~ relation
+        ~ ' where profit is not null limit 1) as priced').columns[0].values()[0] > 0 -%}
+    {%- set has_cost = run_query('select count(*) from (select 1 from '
+        ~ tiering.model_relation('stg_transactions') ~ ' where cost is not null and transaction_date <= cast('
+        ~ tiering.string_literal(as_of_date) ~ ' as date) limit 1) as priced').columns[0].values()[0] > 0 -%}
+    {%- if has_cost != had_cost -%}
+        {{- return('profit became known or unknown') -}}
+    {%- endif -%}
+    {{- return({'computed_at': computed_at, 'computed_since': since, 'previous_as_of': previous_as_of,
+                'as_of_date': as_of_date, 'has_cost': has_cost}) -}}
 {% endmacro %}
 
 {#- SQL: the rows counted by the build of `since` (a timestamp expression) that a copy loaded
@@ -127,3 +163,40 @@
         on earlier.line_key = kept.line_key and kept.copy_number = 1
     where first_earlier.copy_number > 1
 {%- endmacro %}
+
+{#- Pre-hook of int_customer_metrics: under an incremental run that computes every customer again
+    (metrics_plan), delete every row first, so that the table holds what the run computes. -#}
+{% macro empty_unless_updated(relation) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if tiering.metrics_plan(relation, quiet=true).mode == 'full' -%}
+        {{- return('delete from ' ~ relation) -}}
+    {%- endif -%}
+    {{- return('') -}}
+{% endmacro %}
+
+{#- Post-hook of int_customer_metrics: after an update, which wrote only the customers whose rows
+    changed, move every other customer to the new as-of date (as_of_date, recency_days,
+    tenure_days and state_version; their sums did not change). Nothing to do after a full
+    computation, whose rows all carry this run's state_version. -#}
+{% macro move_as_of_date(relation) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set state_version = tiering.metrics_state_version(tiering.model_relation('base_transaction_rows')) -%}
+    {%- set earlier = run_query('select distinct state_version, as_of_date from ' ~ relation
+        ~ ' where state_version != ' ~ tiering.string_literal(state_version)).rows -%}
+    {%- if earlier | length == 0 -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set computed_since = 'cast(' ~ tiering.string_literal(earlier[0][0].split('|')[0]) ~ ' as '
+        ~ dbt.type_timestamp() ~ ')' -%}
+    {%- set as_of_date = 'cast(' ~ tiering.string_literal(
+        tiering.updated_as_of(earlier[0][1] | string, computed_since)) ~ ' as date)' -%}
+    {{- return('update ' ~ relation ~ ' set as_of_date = ' ~ as_of_date
+        ~ ', recency_days = ' ~ tiering.days_to_as_of('last_purchase_date', as_of_date)
+        ~ ', tenure_days = ' ~ tiering.days_to_as_of('first_purchase_date', as_of_date)
+        ~ ', state_version = ' ~ tiering.string_literal(state_version)
+        ~ ' where state_version != ' ~ tiering.string_literal(state_version)) -}}
+{% endmacro %}

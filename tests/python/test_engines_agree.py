@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import ON_POSTGRES
-from engines import MARTS, DuckDBEngine, PostgresEngine, Row, fetch_mart
+from engines import MARTS, DuckDBEngine, PostgresEngine, Row, build, fetch_mart
 
 pytestmark = ON_POSTGRES
 
@@ -62,3 +62,24 @@ def test_ties_are_broken_in_byte_order_on_every_collation(
     sql = "select customer_id from staging.stg_transactions where transaction_id = 'PROBE-DUP'"
     for engine in (duckdb_engine, postgres_engine):
         assert engine.fetch(sql) == [{"customer_id": "C1"}], engine.name
+
+
+def test_postgres_updates_the_customer_metrics_on_a_rerun(postgres_engine: PostgresEngine) -> None:
+    """A rerun on unchanged input takes the update path of int_customer_metrics (every CTE of it
+    runs, with nothing to add) and leaves every customer as it was."""
+    sql = (
+        "select * from intermediate.int_customer_metrics"
+        f" order by customer_id{postgres_engine.byte_order}"
+    )
+    before = postgres_engine.fetch(sql)
+    run = build(postgres_engine, "run", "--select", "int_customer_metrics")
+    assert "int_customer_metrics: updating the customers computed at" in run.output
+    after = postgres_engine.fetch(sql)
+    assert [row["state_version"] for row in after] != [row["state_version"] for row in before]
+    assert (
+        _differences(
+            [{**row, "state_version": None} for row in after],
+            [{**row, "state_version": None} for row in before],
+        )
+        == []
+    )

@@ -325,7 +325,7 @@ def test_customer_metrics_are_updated_night_after_night(
     engine = DuckDBEngine(tmp_path / "nightly", fixture_files.transactions_path, None)
     engine.work_dir.mkdir()
     run = build(engine, *MODELS_ONLY, transactions_path=glob)
-    assert METRICS_COMPUTED.format(reason="first build") in run.output
+    assert METRICS_COMPUTED.format(reason="first build, or --full-refresh") in run.output
     latest = engine.fetch("select max(transaction_date) as day from staging.stg_transactions")[0][
         "day"
     ]
