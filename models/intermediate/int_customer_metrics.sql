@@ -72,7 +72,6 @@ transactions as {{ tiering.materialization_hint('not materialized') }} (
 previous as (
     select
         customer_id,
-        as_of_date,
         first_purchase_date,
         last_purchase_date,
         frequency,
@@ -163,8 +162,25 @@ changed_transactions as {{ tiering.materialization_hint('materialized') }} (
         )
 ),
 
--- Each changed row counted as it counts now (+1) and taken back as it counted before (-1); an
--- outranked row taken back.
+-- The rows as they counted before: the earlier of the changed rows, and the outranked rows.
+counted_before as (
+    select
+        customer_id,
+        transaction_date,
+        amount,
+        cost
+    from changed_transactions
+    where not is_new
+    union all
+    select
+        customer_id,
+        transaction_date,
+        amount,
+        cost
+    from outranked
+),
+
+-- Each changed row counted as it counts now (+1); each row taken back as it counted before (-1).
 flagged_transactions as (
     select
         changed_transactions.customer_id,
@@ -180,32 +196,17 @@ flagged_transactions as (
     where changed_transactions.transaction_date <= as_of.as_of_date
     union all
     select
-        changed_transactions.customer_id,
-        changed_transactions.transaction_date,
-        changed_transactions.amount,
-        changed_transactions.cost,
+        counted_before.customer_id,
+        counted_before.transaction_date,
+        counted_before.amount,
+        counted_before.cost,
         -1 as weight,
         {{ tiering.transaction_flags(
-            'changed_transactions.transaction_date', 'as_of.previous_as_of_date', 'as_of.previous_window_floor',
+            'counted_before.transaction_date', 'as_of.previous_as_of_date', 'as_of.previous_window_floor',
             'as_of.previous_recent_period_floor', 'as_of.previous_previous_period_floor') }}
-    from changed_transactions
+    from counted_before
     cross join as_of
-    where
-        not changed_transactions.is_new
-        and changed_transactions.transaction_date <= as_of.previous_as_of_date
-    union all
-    select
-        outranked.customer_id,
-        outranked.transaction_date,
-        outranked.amount,
-        outranked.cost,
-        -1 as weight,
-        {{ tiering.transaction_flags(
-            'outranked.transaction_date', 'as_of.previous_as_of_date', 'as_of.previous_window_floor',
-            'as_of.previous_recent_period_floor', 'as_of.previous_previous_period_floor') }}
-    from outranked
-    cross join as_of
-    where outranked.transaction_date <= as_of.previous_as_of_date
+    where counted_before.transaction_date <= as_of.previous_as_of_date
 ),
 
 changes as (
