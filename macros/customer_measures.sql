@@ -9,8 +9,11 @@
     caller). With `weight` (an expression, +1 or -1 per row) the sums add and subtract rows, so a
     customer's measures are updated by the rows that entered or left a period since they were
     computed; first and last purchase dates are then taken over the rows of weight +1. -#}
-{% macro transaction_flags(date_column, as_of_date, window_floor, recent_floor, previous_floor) -%}
+{% macro transaction_flags(date_column, as_of_date, window_floor, recent_floor, previous_floor, period_start=none) -%}
     amount > 0 as is_purchase,
+    {%- if period_start is not none %}
+    {{ date_column }} >= {{ period_start }} as is_in_period,
+    {%- endif %}
     {{ tiering.is_in_rfm_window(date_column, as_of_date, tiering.setting('rfm_window_days'),
         window_floor=window_floor) }} as is_in_window,
     {{ date_column }} > {{ recent_floor }} as is_recent,
@@ -36,6 +39,41 @@
     sum(case when cost is not null then {{ weight }} else 0 end) as rows_with_cost
     {%- else %}
     count(cost) as rows_with_cost
+    {%- endif %}
+{%- endmacro %}
+
+{#- The aggregates of a customer's transactions in the period ending on the as-of date (history):
+    its revenue (net of refunds) and purchases; transaction_flags with a period_start marks them. -#}
+{% macro period_measures() -%}
+    sum(case when is_in_period then amount else 0 end) as period_revenue,
+    sum(case when is_in_period and is_purchase then 1 else 0 end) as period_purchases
+{%- endmacro %}
+
+{#- The transactions of a customer from the cleaned rows of `lines` (stg_transactions' columns):
+    under transaction_grain 'line' the order lines sharing a transaction id are one transaction
+    (amounts and costs summed, `extra_columns` their maximum). Under the default grain a
+    transaction id is already unique (the duplicate rule), so the lines are taken as they are:
+    grouping 100 M ids by themselves would cost three times the rest of int_customer_metrics. -#}
+{% macro transactions_at_grain(lines, extra_columns=[]) -%}
+    select
+        customer_id,
+        transaction_id,
+        transaction_date,
+    {%- if tiering.setting('transaction_grain') == 'line' %}
+        sum(amount) as amount,
+        sum(cost) as cost
+        {%- for column in extra_columns %},
+        max({{ column }}) as {{ column }}
+        {%- endfor %}
+    from {{ lines }}
+    group by customer_id, transaction_id, transaction_date
+    {%- else %}
+        amount,
+        cost
+        {%- for column in extra_columns %},
+        {{ column }}
+        {%- endfor %}
+    from {{ lines }}
     {%- endif %}
 {%- endmacro %}
 

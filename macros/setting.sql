@@ -75,6 +75,13 @@
         {%- if value is not number or value is boolean or value < 0 or value >= 1 -%}
             {{ tiering.raise_var_error(name, value, 'a share of at least 0 and below 1, e.g. 0.1 (10 %)') }}
         {%- endif -%}
+    {%- elif name == 'history_grain' -%}
+        {%- do tiering.check_choice(name, value, ['week', 'month', 'quarter', 'year']) -%}
+    {%- elif name == 'history_periods' -%}
+        {%- if value is not none and not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a whole number of periods of at least 1, e.g. 24, or null for the whole history') }}
+        {%- endif -%}
     {%- elif name == 'verify_every_row' -%}
         {%- if value is not boolean -%}
             {{ tiering.raise_var_error(name, value, 'true or false') }}
@@ -96,7 +103,8 @@
                 'lifecycle_period_days', 'lifecycle_growth_ratio', 'lifecycle_decline_ratio',
                 'lifecycle_overdue_factor', 'grade_value_min_m_score', 'grade_loyalty_min_f_score',
                 'grade_loyalty_min_tenure_days', 'grade_loyalty_min_purchases', 'tier_within',
-                'segment_min_customers', 'segment_min_difference', 'date_formats',
+                'segment_min_customers', 'segment_min_difference', 'history_grain', 'history_periods',
+                'date_formats',
                 'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
                 'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}
 {% endmacro %}

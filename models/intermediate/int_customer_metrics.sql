@@ -42,26 +42,10 @@ transaction_lines as {{ tiering.materialization_hint('not materialized') }} (
     from {{ ref('stg_transactions') }}
 ),
 
--- Order lines sharing a transaction id are one transaction (transaction_grain: line). Under the
--- default grain a transaction id is already unique (the duplicate rule), so the lines are taken
--- as they are: grouping 100 M ids by themselves would cost three times the rest of the model.
+-- Order lines sharing a transaction id are one transaction (transaction_grain: line; macro
+-- transactions_at_grain).
 transactions as {{ tiering.materialization_hint('not materialized') }} (
-    select
-        customer_id,
-        transaction_id,
-        transaction_date,
-    {%- if tiering.setting('transaction_grain') == 'line' %}
-        sum(amount) as amount,
-        sum(cost) as cost,
-        max(loaded_at) as loaded_at
-    from transaction_lines
-    group by customer_id, transaction_id, transaction_date
-    {%- else %}
-        amount,
-        cost,
-        loaded_at
-    from transaction_lines
-    {%- endif %}
+    {{ tiering.transactions_at_grain('transaction_lines', extra_columns=['loaded_at']) }}
 ),
 -- The CTEs of an update, then those of a full computation, unindented (sqlfluff would indent
 -- the branch it renders).

@@ -16,9 +16,16 @@ import psycopg2
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun, run_dbt
 from customer_tiering.postgres import PgServer, load_csv_tables
 
-MARTS = ("customer_tiers", "tier_strategies", "pyramid_summary", "segment_evaluation")
+MARTS = (
+    "customer_tiers",
+    "tier_strategies",
+    "pyramid_summary",
+    "segment_evaluation",
+    "customer_tier_history",
+)
 MART_KEYS = {
     "customer_tiers": "customer_id",
+    "customer_tier_history": "as_of_date, customer_id",
     "tier_strategies": "strategy_key",
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
@@ -31,6 +38,8 @@ LOG = logging.getLogger("tiering.tests")
 # `dbt build` without the unit tests, for tests about data, inputs and errors: the unit tests
 # run in the session builds and the var matrix, and add seconds to every other build.
 BUILD_WITHOUT_UNIT_TESTS = ("build", "--exclude", "resource_type:unit_test")
+# Seeds and models, no tests: for tests that compare tables (the full suite runs the tests).
+MODELS_ONLY = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
 
 
 class Engine(Protocol):
@@ -141,8 +150,10 @@ def build(
 
 
 def fetch_mart(engine: Engine, mart: str) -> list[Row]:
-    """Every row of a mart, ordered by its key."""
-    return engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
+    """Every row of a mart, ordered by its key, without the state_version of an incremental mart
+    (when its rows were computed)."""
+    rows = engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
+    return [{name: value for name, value in row.items() if name != "state_version"} for row in rows]
 
 
 def run_results(engine: Engine) -> list[Row]:

@@ -21,15 +21,13 @@ from customer_tiering.generate import GeneratedFiles
 from engines import (
     BUILD_WITHOUT_UNIT_TESTS,
     MARTS,
+    MODELS_ONLY,
     DuckDBEngine,
     Row,
     build,
     fetch_mart,
     run_results,
 )
-
-# Seeds and models, no tests: the tables are compared here (the full suite runs the tests).
-MODELS_ONLY = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
 
 # Every column but load_version, whose file versions differ between two folders.
 BASE_COLUMNS = (
@@ -88,6 +86,14 @@ def customer_metrics(engine: DuckDBEngine) -> list[Row]:
     )
 
 
+def metrics_history(engine: DuckDBEngine) -> list[Row]:
+    """int_customer_metrics_history by period end and customer, without state_version."""
+    return engine.fetch(
+        "select * exclude (state_version) from intermediate.int_customer_metrics_history"
+        " order by as_of_date, customer_id"
+    )
+
+
 def assert_same_as_full_build(
     incremental: DuckDBEngine, folder: Path, tmp_path: Path, label: str, **dbt_vars: object
 ) -> None:
@@ -98,6 +104,7 @@ def assert_same_as_full_build(
     build(full, *MODELS_ONLY, transactions_path=str(folder / "*.csv"), **dbt_vars)
     assert base_rows(incremental) == base_rows(full), label
     assert customer_metrics(incremental) == customer_metrics(full), label
+    assert metrics_history(incremental) == metrics_history(full), label
     for mart in MARTS:
         assert fetch_mart(incremental, mart) == fetch_mart(full, mart), f"{label}: {mart}"
 
@@ -352,6 +359,14 @@ def test_customer_metrics_are_updated_night_after_night(
     write_transactions(folder / "day-1.csv", night_1)
     run = build(engine, *MODELS_ONLY, transactions_path=glob)
     assert METRICS_UPDATED in run.output
+    # The history computes the new as-of date's period end, and those from the earliest day of a
+    # row loaded (the copies are of earlier rows, as is N1-3).
+    late_day = min(row["transaction_date"] for row in night_1)
+    for history in ("int_customer_metrics_history", "customer_tier_history"):
+        assert (
+            f"{history}: computing the period end of {next_day}, the period ends from {late_day}"
+            in run.output
+        )
     assert_same_as_full_build(engine, folder, tmp_path, "night-1")
 
     # A rerun on the same input updates nothing and changes nothing.

@@ -1,0 +1,76 @@
+{#- How the history tables (int_customer_metrics_history, customer_tier_history) are built: every
+    period end, or only the period ends whose input changed since their previous build. Both follow
+    int_customer_metrics' state (macro reason_to_compute_all, read from the table's own
+    state_version): when that table could be updated, so can they, and the period ends to compute
+    are the as-of date's, any period end not in the table yet (a new one, or after history_grain
+    or history_periods changed) and every period end on or after the earliest day of a row loaded
+    since or taken back by a copy loaded since (a late transaction). The post-hooks of
+    finish_history then delete the period ends that are no longer ones and mark every row with the
+    run's state. -#}
+
+{#- The plan of a history table (`relation`): mode 'full' or 'update', `period_ends` (a condition
+    on the as_of_date of int_period_ends: the period ends to compute) and the state_version the new
+    rows carry. -#}
+{% macro history_plan(relation) %}
+    {%- set compute_all = {'mode': 'full', 'period_ends': '1 = 1', 'state_version': 'none'} -%}
+    {%- if not execute or model.resource_type != 'model' -%}
+        {{- return(compute_all) -}}
+    {%- endif -%}
+    {%- set rows = tiering.model_relation('base_transaction_rows') -%}
+    {%- if adapter.get_relation(rows.database, rows.schema, rows.identifier) is none -%}
+        {#- Compiled before any build (a linter, dbt compile on a new database). -#}
+        {{- return(compute_all) -}}
+    {%- endif -%}
+    {%- do compute_all.update({'state_version': tiering.metrics_state_version(rows)}) -%}
+    {%- set reason = tiering.reason_to_compute_all(relation, rows) -%}
+    {%- if reason is string -%}
+        {%- do log(relation.identifier ~ ': computing every period end (' ~ reason ~ ').', info=true) -%}
+        {{- return(compute_all) -}}
+    {%- endif -%}
+    {%- set changed_since = run_query('select min(transaction_date) from ('
+        ~ 'select transaction_date from ' ~ tiering.model_relation('stg_transactions')
+        ~ ' where loaded_at > ' ~ reason.computed_since
+        ~ ' union all select transaction_date from (' ~ tiering.outranked_rows(
+            tiering.model_relation('base_transaction_copies'), reason.computed_since) ~ ') as outranked'
+        ~ ') as changed').columns[0].values()[0] -%}
+    {%- set computed = run_query('select distinct as_of_date, period_start from ' ~ relation).rows -%}
+    {%- set conditions = ['as_of_date >= cast(' ~ tiering.string_literal(reason.as_of_date) ~ ' as date)'] -%}
+    {%- if changed_since is not none -%}
+        {%- do conditions.append('as_of_date >= cast(' ~ tiering.string_literal(changed_since | string) ~ ' as date)') -%}
+    {%- endif -%}
+    {%- if computed | length > 0 -%}
+        {#- A period end computed before for another period (history_grain changed) is not one. -#}
+        {%- set periods = [] -%}
+        {%- for day, start in computed -%}
+            {%- do periods.append('(as_of_date = cast(' ~ tiering.string_literal(day | string)
+                ~ ' as date) and period_start = cast(' ~ tiering.string_literal(start | string) ~ ' as date))') -%}
+        {%- endfor -%}
+        {%- do conditions.append('not (' ~ periods | join(' or ') ~ ')') -%}
+    {%- endif -%}
+    {%- do log(relation.identifier ~ ': computing the period end of ' ~ reason.as_of_date
+        ~ (', the period ends from ' ~ changed_since if changed_since is not none
+            and (changed_since | string) < reason.as_of_date else '')
+        ~ ' and any new one; the others of the ' ~ computed | length ~ ' computed before stay.', info=true) -%}
+    {{- return({'mode': 'update', 'period_ends': '(' ~ conditions | join(' or ') ~ ')',
+                'state_version': compute_all.state_version}) -}}
+{% endmacro %}
+
+{#- Post-hooks of a history table (`relation`) after an incremental run, which wrote only the
+    period ends it computed: step 'prune' deletes the period ends that int_period_ends no longer
+    holds (yesterday's as-of date, or a grain or history_periods changed); step 'mark' gives every
+    row this run's state_version, which the next run's plan reads. -#}
+{% macro finish_history(relation, step) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if step == 'prune' -%}
+        {{- return('delete from ' ~ relation ~ ' where as_of_date not in (select as_of_date from '
+            ~ ref('int_period_ends') ~ ')') -}}
+    {%- elif step == 'mark' -%}
+        {%- set state_version = tiering.string_literal(
+            tiering.metrics_state_version(tiering.model_relation('base_transaction_rows'))) -%}
+        {{- return('update ' ~ relation ~ ' set state_version = ' ~ state_version
+            ~ ' where state_version != ' ~ state_version) -}}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("finish_history: step must be 'prune' or 'mark', got '" ~ step ~ "'") }}
+{% endmacro %}
