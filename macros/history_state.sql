@@ -64,8 +64,7 @@
         {{- return('') -}}
     {%- endif -%}
     {%- if step == 'prune' -%}
-        {{- return('delete from ' ~ relation ~ ' where as_of_date not in (select as_of_date from '
-            ~ ref('int_period_ends') ~ ')') -}}
+        {{- return(tiering.prune_period_ends(relation, ['as_of_date'])) -}}
     {%- elif step == 'mark' -%}
         {%- set state_version = tiering.string_literal(
             tiering.metrics_state_version(tiering.model_relation('base_transaction_rows'))) -%}
@@ -73,4 +72,52 @@
             ~ ' where state_version != ' ~ state_version) -}}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("finish_history: step must be 'prune' or 'mark', got '" ~ step ~ "'") }}
+{% endmacro %}
+
+{#- The marts built from customer_tier_history (`history`): which period ends a run of the mart
+    (`relation`) computes, as a condition on `column` (a period end of the mart's rows) and, when
+    given, `previous_column` (the period end before it, whose rows the mart reads too). Every
+    period end outside an incremental run; otherwise those whose rows in the history were
+    computed (computed_at) after the history rows the mart read for it (source_computed_at), or
+    that it does not hold. -#}
+{% macro history_changes(history, relation, column, previous_column=none) %}
+    {%- if not execute or model.resource_type != 'model' or not is_incremental() -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set computed = run_query('select as_of_date, max(computed_at) from ' ~ history
+        ~ ' group by as_of_date').rows -%}
+    {%- set read = {} -%}
+    {%- for day, read_at in run_query('select ' ~ column ~ ', max(source_computed_at) from ' ~ relation
+        ~ ' group by ' ~ column).rows -%}
+        {%- do read.update({day | string: read_at | string}) -%}
+    {%- endfor -%}
+    {%- set changed = [] -%}
+    {%- for day, computed_at in computed -%}
+        {%- if read.get(day | string) != computed_at | string -%}
+            {%- do changed.append('cast(' ~ tiering.string_literal(day | string) ~ ' as date)') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do log(relation.identifier ~ ': ' ~ changed | length ~ ' of ' ~ computed | length
+        ~ ' period ends of the history changed since it read them, or are not in it.', info=true) -%}
+    {%- if changed | length == 0 -%}
+        {{- return('1 = 0') -}}
+    {%- endif -%}
+    {%- set condition = column ~ ' in (' ~ changed | join(', ') ~ ')' -%}
+    {%- if previous_column -%}
+        {%- set condition = '(' ~ condition ~ ' or ' ~ previous_column ~ ' in (' ~ changed | join(', ') ~ '))' -%}
+    {%- endif -%}
+    {{- return(condition) -}}
+{% endmacro %}
+
+{#- Post-hook of a history table (`relation`): delete the rows whose period end in any of
+    `columns` int_period_ends no longer holds. -#}
+{% macro prune_period_ends(relation, columns) %}
+    {%- if not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set conditions = [] -%}
+    {%- for column in columns -%}
+        {%- do conditions.append(column ~ ' not in (select as_of_date from ' ~ ref('int_period_ends') ~ ')') -%}
+    {%- endfor -%}
+    {{- return('delete from ' ~ relation ~ ' where ' ~ conditions | join(' or ')) -}}
 {% endmacro %}

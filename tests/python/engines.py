@@ -30,6 +30,8 @@ MART_KEYS = {
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
 }
+# The columns of the history marts that say when a row was computed (they differ between runs).
+RUN_COLUMNS = ("computed_at", "source_computed_at", "state_version")
 # Every test build tiers within customer type and region as well (var tier_within), so that the
 # group columns are built and compared on every engine; a build may pass tier_within=[].
 TEST_TIER_WITHIN = ("customer_type", "region")
@@ -150,10 +152,10 @@ def build(
 
 
 def fetch_mart(engine: Engine, mart: str) -> list[Row]:
-    """Every row of a mart, ordered by its key, without the state_version of an incremental mart
-    (when its rows were computed)."""
+    """Every row of a mart, ordered by its key, without the columns of an incremental mart that
+    say when its rows were computed."""
     rows = engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
-    return [{name: value for name, value in row.items() if name != "state_version"} for row in rows]
+    return [{name: value for name, value in row.items() if name not in RUN_COLUMNS} for row in rows]
 
 
 def run_results(engine: Engine) -> list[Row]:

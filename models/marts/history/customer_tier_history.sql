@@ -274,6 +274,7 @@ final as (
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
         cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment,
+        {{ tiering.run_timestamp() }} as computed_at,
         cast({{ tiering.string_literal(plan.state_version) }} as {{ dbt.type_string() }}) as state_version
     from graded
 )

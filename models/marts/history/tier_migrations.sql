@@ -1,0 +1,134 @@
+{#- Tier migrations (documents 000, 004): for each scheme and each pair of consecutive period ends,
+    how many customers moved from each segment to each other (segment null: not classified by the
+    scheme, e.g. a prospect in the pyramid) and the revenue they brought in the later period. Only
+    customers known at both period ends count; the leaky bucket (customer_flows) counts those who
+    arrive. Incremental: a run computes the pairs whose period ends changed in the history. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='to_as_of_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ tiering.prune_period_ends(this, ['from_as_of_date', 'to_as_of_date']) }}",
+) }}
+{%- set changed = tiering.history_changes(
+    ref('customer_tier_history'), this, 'to_as_of_date', previous_column='from_as_of_date') %}
+
+with
+
+period_ends as (
+    select as_of_date
+    from {{ ref('int_period_ends') }}
+),
+
+customer_segments as (
+    select
+        customer_id,
+        as_of_date,
+        scheme,
+        segment,
+        period_revenue,
+        computed_at
+    from {{ ref('int_customer_segment_history') }}
+),
+
+tier_orders as (
+    select
+        scheme,
+        tier_code,
+        tier_order
+    from {{ ref('tier_strategy_texts') }}
+),
+
+consecutive_ends as (
+    select
+        lag(as_of_date) over (order by as_of_date) as from_as_of_date,
+        as_of_date as to_as_of_date
+    from period_ends
+),
+
+period_pairs as (
+    select
+        from_as_of_date,
+        to_as_of_date
+    from consecutive_ends
+    where from_as_of_date is not null and {{ changed }}
+),
+
+moves as (
+    select
+        period_pairs.from_as_of_date,
+        period_pairs.to_as_of_date,
+        to_segments.scheme,
+        from_segments.segment as from_segment,
+        to_segments.segment as to_segment,
+        to_segments.period_revenue,
+        to_segments.computed_at
+    from period_pairs
+    inner join customer_segments as from_segments
+        on period_pairs.from_as_of_date = from_segments.as_of_date
+    inner join customer_segments as to_segments
+        on
+            period_pairs.to_as_of_date = to_segments.as_of_date
+            and from_segments.customer_id = to_segments.customer_id
+            and from_segments.scheme = to_segments.scheme
+),
+
+migrations as (
+    select
+        from_as_of_date,
+        to_as_of_date,
+        scheme,
+        from_segment,
+        to_segment,
+        count(*) as customers,
+        sum(period_revenue) as revenue,
+        max(computed_at) as source_computed_at
+    from moves
+    group by from_as_of_date, to_as_of_date, scheme, from_segment, to_segment
+),
+
+-- Up and down by the seed's tier_order (1 is the best tier) in the schemes that rank value; the
+-- lifecycle's order is the course of a life, so its moves are 'moved'.
+directed as (
+    select
+        migrations.*,
+        from_orders.tier_order as from_tier_order,
+        to_orders.tier_order as to_tier_order,
+        case
+            when
+                migrations.from_segment = migrations.to_segment
+                or (migrations.from_segment is null and migrations.to_segment is null)
+                then 'stable'
+            when migrations.from_segment is null then 'entered'
+            when migrations.to_segment is null then 'left'
+            when migrations.scheme = 'lifecycle_stage' then 'moved'
+            when to_orders.tier_order < from_orders.tier_order then 'upgrade'
+            when to_orders.tier_order > from_orders.tier_order then 'downgrade'
+            else 'moved'
+        end as direction
+    from migrations
+    left join tier_orders as from_orders
+        on migrations.scheme = from_orders.scheme and migrations.from_segment = from_orders.tier_code
+    left join tier_orders as to_orders
+        on migrations.scheme = to_orders.scheme and migrations.to_segment = to_orders.tier_code
+),
+
+-- The rows for pairs whose source rows changed: the source_computed_at of a pair is the latest
+-- computed_at of its later period end's rows (macro history_changes compares them).
+final as (
+    select
+        cast(scheme as {{ dbt.type_string() }}) as scheme,
+        cast(from_as_of_date as date) as from_as_of_date,
+        cast(to_as_of_date as date) as to_as_of_date,
+        cast(from_segment as {{ dbt.type_string() }}) as from_segment,
+        cast(to_segment as {{ dbt.type_string() }}) as to_segment,
+        cast(from_tier_order as {{ dbt.type_int() }}) as from_tier_order,
+        cast(to_tier_order as {{ dbt.type_int() }}) as to_tier_order,
+        cast(direction as {{ dbt.type_string() }}) as direction,
+        cast(customers as {{ dbt.type_int() }}) as customers,
+        cast(revenue as {{ dbt.type_numeric() }}) as revenue,
+        source_computed_at
+    from directed
+)
+
+select * from final
