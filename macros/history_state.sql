@@ -74,15 +74,15 @@
     {{ exceptions.raise_compiler_error("finish_history: step must be 'prune' or 'mark', got '" ~ step ~ "'") }}
 {% endmacro %}
 
-{#- The marts built from customer_tier_history (`history`): which period ends a run of the mart
-    (`relation`) computes, as a condition on `column` (a period end of the mart's rows) and, when
-    given, `previous_column` (the period end before it, whose rows the mart reads too). Every
-    period end outside an incremental run; otherwise those whose rows in the history were
-    computed (computed_at) after the history rows the mart read for it (source_computed_at), or
-    that it does not hold. -#}
-{% macro history_changes(history, relation, column, previous_column=none) %}
+{#- The marts built from customer_tier_history (`history`): the period ends whose rows a run of
+    the mart (`relation`, which records in `column` the period end of each row and in
+    source_computed_at the computed_at of the history rows it read for it) must read again:
+    every period end outside an incremental run ('all'), else those whose rows in the history
+    were computed after the mart read them, or that the mart does not hold ('ends', date
+    literals). Use with changed_end. -#}
+{% macro history_changes(history, relation, column) %}
     {%- if not execute or model.resource_type != 'model' or not is_incremental() -%}
-        {{- return('1 = 1') -}}
+        {{- return({'all': true, 'ends': []}) -}}
     {%- endif -%}
     {%- set computed = run_query('select as_of_date, max(computed_at) from ' ~ history
         ~ ' group by as_of_date').rows -%}
@@ -99,15 +99,23 @@
     {%- endfor -%}
     {%- do log(relation.identifier ~ ': ' ~ changed | length ~ ' of ' ~ computed | length
         ~ ' period ends of the history changed since it read them, or are not in it.', info=true) -%}
-    {%- if changed | length == 0 -%}
-        {{- return('1 = 0') -}}
-    {%- endif -%}
-    {%- set condition = column ~ ' in (' ~ changed | join(', ') ~ ')' -%}
-    {%- if previous_column -%}
-        {%- set condition = '(' ~ condition ~ ' or ' ~ previous_column ~ ' in (' ~ changed | join(', ') ~ '))' -%}
-    {%- endif -%}
-    {{- return(condition) -}}
+    {{- return({'all': false, 'ends': changed}) -}}
 {% endmacro %}
+
+{#- SQL: whether any of `expressions` (period ends) is one of the `changes` of history_changes. -#}
+{% macro changed_end(changes, expressions) -%}
+    {%- if changes.all -%}
+        1 = 1
+    {%- elif changes.ends | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        {%- set tests = [] -%}
+        {%- for expression in expressions -%}
+            {%- do tests.append(expression ~ ' in (' ~ changes.ends | join(', ') ~ ')') -%}
+        {%- endfor -%}
+        ({{ tests | join(' or ') }})
+    {%- endif -%}
+{%- endmacro %}
 
 {#- Post-hook of a history table (`relation`): delete the rows whose period end in any of
     `columns` int_period_ends no longer holds. -#}

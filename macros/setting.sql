@@ -82,6 +82,10 @@
             {{ tiering.raise_var_error(name, value,
                 'a whole number of periods of at least 1, e.g. 24, or null for the whole history') }}
         {%- endif -%}
+    {%- elif name == 'backtest_horizon_periods' -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of periods of at least 1, e.g. 3') }}
+        {%- endif -%}
     {%- elif name == 'verify_every_row' -%}
         {%- if value is not boolean -%}
             {{ tiering.raise_var_error(name, value, 'true or false') }}
@@ -104,6 +108,7 @@
                 'lifecycle_overdue_factor', 'grade_value_min_m_score', 'grade_loyalty_min_f_score',
                 'grade_loyalty_min_tenure_days', 'grade_loyalty_min_purchases', 'tier_within',
                 'segment_min_customers', 'segment_min_difference', 'history_grain', 'history_periods',
+                'backtest_horizon_periods',
                 'date_formats',
                 'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
                 'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}

@@ -46,6 +46,7 @@ period_ends as (
                 then cast({{ dbt.dateadd('day', -1, 'next_period_start') }} as date)
             else as_of_date
         end as as_of_date,
+        next_period_start <= {{ dbt.dateadd('day', 1, 'as_of_date') }} as is_complete,
         row_number() over (order by period_start desc) as periods_back
     from periods
     where period_start <= as_of_date
@@ -55,6 +56,7 @@ final as (
     select
         as_of_date,
         period_start,
+        is_complete,
         cast(periods_back - 1 as {{ dbt.type_int() }}) as periods_before_last
     from period_ends
     {%- if periods is not none %}

@@ -13,8 +13,7 @@
     on_schema_change='fail',
     post_hook="{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
 ) }}
-{%- set changed = tiering.history_changes(
-    ref('customer_tier_history'), this, 'as_of_date', previous_column='previous_as_of_date') %}
+{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
 
 with
 
@@ -50,7 +49,7 @@ periods as (
         period_start,
         previous_as_of_date
     from consecutive_ends
-    where {{ changed }}
+    where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
 ),
 
 -- Every customer known at the period end (a customer known before is known still), with its

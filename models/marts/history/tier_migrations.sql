@@ -10,8 +10,7 @@
     on_schema_change='fail',
     post_hook="{{ tiering.prune_period_ends(this, ['from_as_of_date', 'to_as_of_date']) }}",
 ) }}
-{%- set changed = tiering.history_changes(
-    ref('customer_tier_history'), this, 'to_as_of_date', previous_column='from_as_of_date') %}
+{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'to_as_of_date') %}
 
 with
 
@@ -51,7 +50,9 @@ period_pairs as (
         from_as_of_date,
         to_as_of_date
     from consecutive_ends
-    where from_as_of_date is not null and {{ changed }}
+    where
+        from_as_of_date is not null
+        and {{ tiering.changed_end(changes, ['to_as_of_date', 'from_as_of_date']) }}
 ),
 
 moves as (

@@ -1,0 +1,193 @@
+{#- The back-test of the tiers: do they predict? For each period end and segment of every scheme,
+    what its customers brought over the next backtest_horizon_periods periods: their revenue and
+    its share of the revenue of every classified customer, how many bought again (retention), and
+    the lift (share of the next revenue over share of the customers). And per period end, the rank
+    correlation (Spearman, average ranks for ties) between the pyramid value of the buyers and
+    their next revenue. A period end whose horizon is not over yet has is_horizon_complete false.
+    Incremental: a run computes the period ends whose rows, or those of a period end in their
+    horizon, changed in the history; its post-hook logs the verdict of the latest complete one. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='as_of_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=[
+        "{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
+        "{{ tiering.log_backtest_verdict(this) }}",
+    ],
+) }}
+{%- set horizon = tiering.setting('backtest_horizon_periods') %}
+{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
+
+with
+
+period_ends as (
+    select
+        as_of_date,
+        is_complete,
+        row_number() over (order by as_of_date) as period_number
+    from {{ ref('int_period_ends') }}
+),
+
+customer_tier_history as (
+    select
+        customer_id,
+        as_of_date,
+        pyramid_value,
+        period_revenue,
+        period_purchases,
+        computed_at
+    from {{ ref('customer_tier_history') }}
+),
+
+customer_segments as (
+    select
+        customer_id,
+        as_of_date,
+        scheme,
+        segment
+    from {{ ref('int_customer_segment_history') }}
+),
+
+-- Each period end with the period ends of its horizon (the next `horizon` ones that exist).
+horizon_ends as (
+    select
+        period_ends.as_of_date,
+        later.as_of_date as horizon_as_of_date,
+        later.period_number - period_ends.period_number as periods_ahead,
+        later.is_complete
+    from period_ends
+    inner join period_ends as later
+        on
+            later.period_number > period_ends.period_number
+            and later.period_number <= period_ends.period_number + {{ horizon }}
+),
+
+horizons as (
+    select
+        as_of_date,
+        max(horizon_as_of_date) as horizon_end_date,
+        count(*) = {{ horizon }} and min(case when is_complete then 1 else 0 end) = 1 as is_horizon_complete
+    from horizon_ends
+    group by as_of_date
+),
+
+-- The period ends to compute: those whose own rows, or the rows of a period end of their
+-- horizon, changed in the history.
+periods as (
+    select
+        horizons.as_of_date,
+        horizons.horizon_end_date,
+        horizons.is_horizon_complete
+    from horizons
+    where horizons.as_of_date in (
+        select horizon_ends.as_of_date
+        from horizon_ends
+        where {{ tiering.changed_end(changes, ['horizon_ends.as_of_date', 'horizon_ends.horizon_as_of_date']) }}
+    )
+),
+
+-- Each customer known at a period end, with its revenue and purchases over the horizon.
+customer_outcomes as (
+    select
+        periods.as_of_date,
+        base.customer_id,
+        base.pyramid_value,
+        base.computed_at,
+        sum(later.period_revenue) as next_revenue,
+        sum(later.period_purchases) as next_purchases
+    from periods
+    inner join customer_tier_history as base
+        on periods.as_of_date = base.as_of_date
+    inner join horizon_ends
+        on periods.as_of_date = horizon_ends.as_of_date
+    inner join customer_tier_history as later
+        on
+            horizon_ends.horizon_as_of_date = later.as_of_date
+            and base.customer_id = later.customer_id
+    group by periods.as_of_date, base.customer_id, base.pyramid_value, base.computed_at
+),
+
+segment_outcomes as (
+    select
+        customer_outcomes.as_of_date,
+        customer_segments.scheme,
+        customer_segments.segment,
+        count(*) as customers,
+        sum(customer_outcomes.next_revenue) as next_revenue,
+        sum(case when customer_outcomes.next_purchases > 0 then 1 else 0 end) as retained_customers,
+        max(customer_outcomes.computed_at) as source_computed_at
+    from customer_outcomes
+    inner join customer_segments
+        on
+            customer_outcomes.as_of_date = customer_segments.as_of_date
+            and customer_outcomes.customer_id = customer_segments.customer_id
+    group by customer_outcomes.as_of_date, customer_segments.scheme, customer_segments.segment
+),
+
+-- Shares of the classified customers of the scheme (segment null has none).
+segment_shares as (
+    select
+        *,
+        {{ tiering.share_of(
+            'case when segment is not null then customers end',
+            'sum(case when segment is not null then customers end) over (partition by as_of_date, scheme)'
+        ) }} as customer_share,
+        {{ tiering.share_of(
+            'case when segment is not null then next_revenue end',
+            'sum(case when segment is not null then next_revenue end) over (partition by as_of_date, scheme)'
+        ) }} as next_revenue_share
+    from segment_outcomes
+),
+
+-- Spearman's rank correlation of the buyers' pyramid value with their next revenue: Pearson's
+-- correlation of their ranks, tied values sharing the average of their ranks.
+buyer_ranks as (
+    select
+        as_of_date,
+        rank() over (partition by as_of_date order by pyramid_value)
+        + (count(*) over (partition by as_of_date, pyramid_value) - 1) / 2.0 as value_rank,
+        rank() over (partition by as_of_date order by next_revenue)
+        + (count(*) over (partition by as_of_date, next_revenue) - 1) / 2.0 as next_revenue_rank
+    from customer_outcomes
+    where pyramid_value is not null
+),
+
+rank_correlations as (
+    select
+        as_of_date,
+        corr(
+            cast(value_rank as {{ tiering.type_double() }}),
+            cast(next_revenue_rank as {{ tiering.type_double() }})
+        ) as value_rank_correlation
+    from buyer_ranks
+    group by as_of_date
+),
+
+final as (
+    select
+        cast(segment_shares.as_of_date as date) as as_of_date,
+        cast(periods.horizon_end_date as date) as horizon_end_date,
+        cast({{ horizon }} as {{ dbt.type_int() }}) as horizon_periods,
+        periods.is_horizon_complete,
+        cast(segment_shares.scheme as {{ dbt.type_string() }}) as scheme,
+        cast(segment_shares.segment as {{ dbt.type_string() }}) as segment,
+        cast(segment_shares.customers as {{ dbt.type_int() }}) as customers,
+        cast(segment_shares.customer_share as {{ tiering.type_double() }}) as customer_share,
+        cast(segment_shares.next_revenue as {{ dbt.type_numeric() }}) as next_revenue,
+        cast(segment_shares.next_revenue_share as {{ tiering.type_double() }}) as next_revenue_share,
+        cast(segment_shares.retained_customers as {{ dbt.type_int() }}) as retained_customers,
+        {{ tiering.share_of('segment_shares.retained_customers', 'segment_shares.customers') }}
+            as retention_rate,
+        {{ tiering.share_of('segment_shares.next_revenue_share', 'segment_shares.customer_share') }} as lift,
+        cast(rank_correlations.value_rank_correlation as {{ tiering.type_double() }})
+            as value_rank_correlation,
+        segment_shares.source_computed_at
+    from segment_shares
+    inner join periods
+        on segment_shares.as_of_date = periods.as_of_date
+    left join rank_correlations
+        on segment_shares.as_of_date = rank_correlations.as_of_date
+)
+
+select * from final

@@ -1,0 +1,148 @@
+{#- The effectiveness KPIs of every tier (document 002, section 5), per period end and segment of
+    each scheme: its customers, the active ones (a purchase in the period), their purchases,
+    revenue and share of the period's revenue, average order value and purchase frequency; and how
+    the tier keeps its customers: of the customers in the segment at the period end before who
+    were active in that period, the share active again in this one (retention rate) and the rest
+    (churn rate). Incremental: a run computes the period ends whose rows, or those of the period
+    end before, changed in the history. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='as_of_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
+) }}
+{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
+
+with
+
+period_ends as (
+    select as_of_date
+    from {{ ref('int_period_ends') }}
+),
+
+customer_segments as (
+    select
+        customer_id,
+        as_of_date,
+        scheme,
+        segment,
+        period_revenue,
+        period_purchases,
+        computed_at
+    from {{ ref('int_customer_segment_history') }}
+),
+
+consecutive_ends as (
+    select
+        as_of_date,
+        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
+    from period_ends
+),
+
+periods as (
+    select
+        as_of_date,
+        previous_as_of_date
+    from consecutive_ends
+    where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
+),
+
+current_segments as (
+    select customer_segments.*
+    from customer_segments
+    inner join periods
+        on customer_segments.as_of_date = periods.as_of_date
+),
+
+-- The customers of each segment at the period end before who were active in that period, and
+-- whether they are active in this one (a customer known then is known now).
+previously_active as (
+    select
+        periods.as_of_date,
+        earlier.scheme,
+        earlier.segment,
+        later.period_purchases > 0 as is_retained
+    from periods
+    inner join customer_segments as earlier
+        on periods.previous_as_of_date = earlier.as_of_date
+    inner join customer_segments as later
+        on
+            periods.as_of_date = later.as_of_date
+            and earlier.customer_id = later.customer_id
+            and earlier.scheme = later.scheme
+    where earlier.period_purchases > 0
+),
+
+-- Each segment's figures of this period, then its retention (a segment may hold customers at
+-- only one of the two period ends), summed below.
+segment_figures as (
+    select
+        as_of_date,
+        scheme,
+        segment,
+        count(*) as customers,
+        sum(case when period_purchases > 0 then 1 else 0 end) as active_customers,
+        sum(period_purchases) as purchases,
+        sum(period_revenue) as revenue,
+        0 as previously_active_customers,
+        0 as retained_customers,
+        max(computed_at) as source_computed_at
+    from current_segments
+    group by as_of_date, scheme, segment
+    union all
+    select
+        as_of_date,
+        scheme,
+        segment,
+        0 as customers,
+        0 as active_customers,
+        0 as purchases,
+        0 as revenue,
+        count(*) as previously_active_customers,
+        sum(case when is_retained then 1 else 0 end) as retained_customers,
+        null as source_computed_at
+    from previously_active
+    group by as_of_date, scheme, segment
+),
+
+segment_kpis as (
+    select
+        as_of_date,
+        scheme,
+        segment,
+        sum(customers) as customers,
+        sum(active_customers) as active_customers,
+        sum(purchases) as purchases,
+        sum(revenue) as revenue,
+        sum(previously_active_customers) as previously_active_customers,
+        sum(retained_customers) as retained_customers,
+        max(source_computed_at) as source_computed_at
+    from segment_figures
+    group by as_of_date, scheme, segment
+),
+
+final as (
+    select
+        cast(as_of_date as date) as as_of_date,
+        cast(scheme as {{ dbt.type_string() }}) as scheme,
+        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(customers as {{ dbt.type_int() }}) as customers,
+        cast(active_customers as {{ dbt.type_int() }}) as active_customers,
+        cast(purchases as {{ dbt.type_int() }}) as purchases,
+        cast(revenue as {{ dbt.type_numeric() }}) as revenue,
+        {{ tiering.share_of('revenue', 'sum(revenue) over (partition by as_of_date, scheme)') }}
+            as revenue_share,
+        {{ tiering.share_of('revenue', 'purchases') }} as average_order_value,
+        {{ tiering.share_of('purchases', 'active_customers') }} as purchase_frequency,
+        cast(previously_active_customers as {{ dbt.type_int() }}) as previously_active_customers,
+        cast(retained_customers as {{ dbt.type_int() }}) as retained_customers,
+        {{ tiering.share_of('retained_customers', 'previously_active_customers') }} as retention_rate,
+        {{ tiering.share_of(
+            'previously_active_customers - retained_customers', 'previously_active_customers'
+        ) }} as churn_rate,
+        source_computed_at
+    from segment_kpis
+)
+
+select * from final
