@@ -153,13 +153,18 @@ buyer_ranks as (
     where pyramid_value is not null
 ),
 
+-- None when either side is constant (one buyer, or nobody bought again): engines differ there
+-- (null or NaN). Kept within [-1, 1] against rounding.
 rank_correlations as (
     select
         as_of_date,
-        corr(
-            cast(value_rank as {{ tiering.type_double() }}),
-            cast(next_revenue_rank as {{ tiering.type_double() }})
-        ) as value_rank_correlation
+        case
+            when min(value_rank) < max(value_rank) and min(next_revenue_rank) < max(next_revenue_rank)
+                then greatest(-1.0, least(1.0, corr(
+                    cast(value_rank as {{ tiering.type_double() }}),
+                    cast(next_revenue_rank as {{ tiering.type_double() }})
+                )))
+        end as value_rank_correlation
     from buyer_ranks
     group by as_of_date
 ),
