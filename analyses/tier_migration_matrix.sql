@@ -39,7 +39,7 @@ matrix as (
         to_as_of_date,
         from_segment,
         {%- for code in codes | list + ['none'] %}
-        sum(case when to_segment = '{{ code }}' then customers else 0 end) as to_{{ code }},
+            sum(case when to_segment = '{{ code }}' then customers else 0 end) as to_{{ code }},
         {%- endfor %}
         sum(customers) as customers,
         min(from_tier_order) as from_tier_order

@@ -74,16 +74,17 @@
     {{ exceptions.raise_compiler_error("finish_history: step must be 'prune' or 'mark', got '" ~ step ~ "'") }}
 {% endmacro %}
 
-{#- The marts built from customer_tier_history (`history`): the period ends whose rows a run of
+{#- The marts built from customer_tier_history: the period ends whose rows a run of
     the mart (`relation`, which records in `column` the period end of each row and in
     source_computed_at the computed_at of the history rows it read for it) must read again:
     every period end outside an incremental run ('all'), else those whose rows in the history
     were computed after the mart read them, or that the mart does not hold ('ends', date
     literals). Use with changed_end. -#}
-{% macro history_changes(history, relation, column) %}
+{% macro history_changes(relation, column) %}
     {%- if not execute or model.resource_type != 'model' or not is_incremental() -%}
         {{- return({'all': true, 'ends': []}) -}}
     {%- endif -%}
+    {%- set history = tiering.model_relation('customer_tier_history') -%}
     {%- set computed = run_query('select as_of_date, max(computed_at) from ' ~ history
         ~ ' group by as_of_date').rows -%}
     {%- set read = {} -%}
@@ -125,7 +126,8 @@
     {%- endif -%}
     {%- set conditions = [] -%}
     {%- for column in columns -%}
-        {%- do conditions.append(column ~ ' not in (select as_of_date from ' ~ ref('int_period_ends') ~ ')') -%}
+        {%- do conditions.append(column ~ ' not in (select as_of_date from '
+            ~ tiering.model_relation('int_period_ends') ~ ')') -%}
     {%- endfor -%}
     {{- return('delete from ' ~ relation ~ ' where ' ~ conditions | join(' or ')) -}}
 {% endmacro %}

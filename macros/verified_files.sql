@@ -113,7 +113,9 @@
 
 {#- dbt's get_where_subquery, with the placeholders above: `where: __files_to_verify__` tests the
     rows of the files to verify, `where: __rows_to_verify__` the rows to verify,
-    `where: __customers_to_verify__` the customers unless their input is verified. -#}
+    `where: __customers_to_verify__` the customers unless their input is verified,
+    `where: __latest_history_run__` the rows of a history table computed by its latest run (the
+    others are as they were when their tests passed). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
@@ -129,6 +131,10 @@
     {%- endif -%}
     {%- if '__customers_to_verify__' in where -%}
         {%- set where = where | replace('__customers_to_verify__', tiering.customers_to_verify()) -%}
+    {%- endif -%}
+    {%- if '__latest_history_run__' in where -%}
+        {%- set where = where | replace('__latest_history_run__',
+            'computed_at = (select max(computed_at) from ' ~ relation ~ ')') -%}
     {%- endif -%}
     {{- return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -}}
 {%- endmacro %}

@@ -110,6 +110,7 @@ final as (
         cast(customer_totals.previous_purchases as {{ dbt.type_int() }}) as previous_purchases,
         cast(customer_totals.period_revenue as {{ dbt.type_numeric() }}) as period_revenue,
         cast(customer_totals.period_purchases as {{ dbt.type_int() }}) as period_purchases,
+        {{ tiering.run_timestamp() }} as computed_at,
         {{ tiering.string_literal(plan.state_version) }} as state_version
     from customer_totals
     inner join cost_coverage

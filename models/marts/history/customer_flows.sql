@@ -13,7 +13,7 @@
     on_schema_change='fail',
     post_hook="{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
 ) }}
-{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
+{%- set changes = tiering.history_changes(this, 'as_of_date') %}
 
 with
 
@@ -94,11 +94,11 @@ flows as (
         sum(case when is_active then 1 else 0 end) as active_customers,
         sum(case when was_active then 1 else 0 end) as previously_active_customers,
         {%- for flow in ['new', 'retained', 'reactivated', 'lost'] %}
-        sum(case when flow = '{{ flow }}' then 1 else 0 end) as {{ flow }}_customers,
+            sum(case when flow = '{{ flow }}' then 1 else 0 end) as {{ flow }}_customers,
         {%- endfor %}
         sum(case when is_active then period_revenue else 0 end) as active_revenue,
         {%- for flow in ['new', 'retained', 'reactivated'] %}
-        sum(case when flow = '{{ flow }}' then period_revenue else 0 end) as {{ flow }}_revenue,
+            sum(case when flow = '{{ flow }}' then period_revenue else 0 end) as {{ flow }}_revenue,
         {%- endfor %}
         -- What the lost customers had brought in the period before.
         sum(case when flow = 'lost' then previous_period_revenue else 0 end) as lost_revenue,
@@ -113,10 +113,10 @@ final as (
         cast(period_start as date) as period_start,
         cast(previous_as_of_date as date) as previous_as_of_date,
         {%- for count in ['active', 'previously_active', 'new', 'retained', 'reactivated', 'lost'] %}
-        cast({{ count }}_customers as {{ dbt.type_int() }}) as {{ count }}_customers,
+            cast({{ count }}_customers as {{ dbt.type_int() }}) as {{ count }}_customers,
         {%- endfor %}
         {%- for revenue in ['active', 'new', 'retained', 'reactivated', 'lost'] %}
-        cast({{ revenue }}_revenue as {{ dbt.type_numeric() }}) as {{ revenue }}_revenue,
+            cast({{ revenue }}_revenue as {{ dbt.type_numeric() }}) as {{ revenue }}_revenue,
         {%- endfor %}
         source_computed_at
     from flows

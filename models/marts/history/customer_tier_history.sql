@@ -22,14 +22,6 @@
 
 with
 
-period_ends as (
-    select
-        as_of_date,
-        period_start
-    from {{ ref('int_period_ends') }}
-    where {{ plan.period_ends }}
-),
-
 metrics_history as (
     select
         customer_id,
@@ -51,6 +43,15 @@ metrics_history as (
         period_revenue,
         period_purchases
     from {{ ref('int_customer_metrics_history') }}
+    where {{ plan.period_ends }}
+),
+
+-- The period ends to compute (each has a customer: periods start with the first purchase's).
+period_ends as (
+    select distinct
+        as_of_date,
+        period_start
+    from metrics_history
 ),
 
 customers as (
@@ -69,12 +70,6 @@ segment_map as (
     from {{ ref('rfm_segment_map') }}
 ),
 
-customer_metrics as (
-    select metrics_history.*
-    from metrics_history
-    inner join period_ends
-        on metrics_history.as_of_date = period_ends.as_of_date
-),
 
 -- Scores and the pyramid rank the buyers of each period end only, as in customer_tiers.
 buyers as (
@@ -85,7 +80,7 @@ buyers as (
         frequency,
         monetary,
         {{ tiering.pyramid_value('monetary', 'profit', tiering.setting('pyramid_basis')) }} as pyramid_value
-    from customer_metrics
+    from metrics_history
     where last_purchase_date is not null
 ),
 
@@ -168,17 +163,17 @@ prospects as (
         period_ends.period_start
     from customers
     cross join period_ends
-    left join customer_metrics
+    left join metrics_history
         on
-            customers.customer_id = customer_metrics.customer_id
-            and period_ends.as_of_date = customer_metrics.as_of_date
+            customers.customer_id = metrics_history.customer_id
+            and period_ends.as_of_date = metrics_history.as_of_date
     where
-        customer_metrics.customer_id is null
+        metrics_history.customer_id is null
         and (customers.signup_date is null or customers.signup_date <= period_ends.as_of_date)
 ),
 
 known_customers as (
-    select * from customer_metrics
+    select * from metrics_history
     union all
     select
         customer_id,

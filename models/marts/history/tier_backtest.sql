@@ -17,7 +17,7 @@
     ],
 ) }}
 {%- set horizon = tiering.setting('backtest_horizon_periods') %}
-{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
+{%- set changes = tiering.history_changes(this, 'as_of_date') %}
 
 with
 
@@ -54,12 +54,12 @@ horizon_ends as (
     select
         period_ends.as_of_date,
         later.as_of_date as horizon_as_of_date,
-        later.period_number - period_ends.period_number as periods_ahead,
-        later.is_complete
+        later.is_complete,
+        later.period_number - period_ends.period_number as periods_ahead
     from period_ends
     inner join period_ends as later
         on
-            later.period_number > period_ends.period_number
+            period_ends.period_number < later.period_number
             and later.period_number <= period_ends.period_number + {{ horizon }}
 ),
 
@@ -83,7 +83,8 @@ periods as (
     where horizons.as_of_date in (
         select horizon_ends.as_of_date
         from horizon_ends
-        where {{ tiering.changed_end(changes, ['horizon_ends.as_of_date', 'horizon_ends.horizon_as_of_date']) }}
+        where
+            {{ tiering.changed_end(changes, ['horizon_ends.as_of_date', 'horizon_ends.horizon_as_of_date']) }}
     )
 ),
 

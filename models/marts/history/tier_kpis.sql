@@ -12,7 +12,7 @@
     on_schema_change='fail',
     post_hook="{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
 ) }}
-{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'as_of_date') %}
+{%- set changes = tiering.history_changes(this, 'as_of_date') %}
 
 with
 

@@ -10,7 +10,7 @@
     on_schema_change='fail',
     post_hook="{{ tiering.prune_period_ends(this, ['from_as_of_date', 'to_as_of_date']) }}",
 ) }}
-{%- set changes = tiering.history_changes(ref('customer_tier_history'), this, 'to_as_of_date') %}
+{%- set changes = tiering.history_changes(this, 'to_as_of_date') %}
 
 with
 
@@ -40,8 +40,8 @@ tier_orders as (
 
 consecutive_ends as (
     select
-        lag(as_of_date) over (order by as_of_date) as from_as_of_date,
-        as_of_date as to_as_of_date
+        as_of_date as to_as_of_date,
+        lag(as_of_date) over (order by as_of_date) as from_as_of_date
     from period_ends
 ),
 
