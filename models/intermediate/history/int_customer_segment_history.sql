@@ -17,20 +17,10 @@ customer_tier_history as (
 ),
 
 customer_segments as (
-    {%- for scheme in tiering.segment_schemes() %}
-        select
-            customer_id,
-            as_of_date,
-            '{{ scheme }}' as scheme,
-            {{ scheme }} as segment,
-            period_revenue,
-            period_purchases,
-            computed_at
-        from customer_tier_history
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ tiering.scheme_segments(
+        'customer_tier_history',
+        ['customer_id', 'as_of_date', 'period_revenue', 'period_purchases', 'computed_at']
+    ) }}
 )
 
 select * from customer_segments

@@ -36,17 +36,13 @@ customer_tier_history as (
         pyramid_value,
         period_revenue,
         period_purchases,
-        computed_at
+        computed_at,
+        {{ tiering.segment_schemes() | join(',\n        ') }}
     from {{ ref('customer_tier_history') }}
 ),
 
 customer_segments as (
-    select
-        customer_id,
-        as_of_date,
-        scheme,
-        segment
-    from {{ ref('int_customer_segment_history') }}
+    {{ tiering.scheme_segments('customer_tier_history', ['customer_id', 'as_of_date']) }}
 ),
 
 -- Each period end with the period ends of its horizon (the next `horizon` ones that exist).
