@@ -16,11 +16,37 @@ customer_tier_history as (
     from {{ ref('customer_tier_history') }}
 ),
 
+tier_orders as (
+    select
+        scheme,
+        tier_code,
+        tier_order
+    from {{ ref('tier_strategy_texts') }}
+),
+
 customer_segments as (
     {{ tiering.scheme_segments(
         'customer_tier_history',
         ['customer_id', 'as_of_date', 'period_revenue', 'period_purchases', 'computed_at']
     ) }}
+),
+
+-- With the segment's order in its scheme (seed tier_strategy_texts; 1 is the best tier).
+ordered as (
+    select
+        customer_segments.customer_id,
+        customer_segments.as_of_date,
+        customer_segments.scheme,
+        customer_segments.segment,
+        tier_orders.tier_order,
+        customer_segments.period_revenue,
+        customer_segments.period_purchases,
+        customer_segments.computed_at
+    from customer_segments
+    left join tier_orders
+        on
+            customer_segments.scheme = tier_orders.scheme
+            and customer_segments.segment = tier_orders.tier_code
 )
 
-select * from customer_segments
+select * from ordered

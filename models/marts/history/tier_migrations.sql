@@ -25,17 +25,10 @@ customer_segments as (
         as_of_date,
         scheme,
         segment,
+        tier_order,
         period_revenue,
         computed_at
     from {{ ref('int_customer_segment_history') }}
-),
-
-tier_orders as (
-    select
-        scheme,
-        tier_code,
-        tier_order
-    from {{ ref('tier_strategy_texts') }}
 ),
 
 consecutive_ends as (
@@ -62,6 +55,8 @@ moves as (
         to_segments.scheme,
         from_segments.segment as from_segment,
         to_segments.segment as to_segment,
+        from_segments.tier_order as from_tier_order,
+        to_segments.tier_order as to_tier_order,
         to_segments.period_revenue,
         to_segments.computed_at
     from period_pairs
@@ -83,6 +78,9 @@ migrations as (
         to_segment,
         count(*) as customers,
         sum(period_revenue) as revenue,
+        -- One order per segment.
+        max(from_tier_order) as from_tier_order,
+        max(to_tier_order) as to_tier_order,
         max(computed_at) as source_computed_at
     from moves
     group by from_as_of_date, to_as_of_date, scheme, from_segment, to_segment
@@ -92,26 +90,20 @@ migrations as (
 -- lifecycle's order is the course of a life, so its moves are 'moved'.
 directed as (
     select
-        migrations.*,
-        from_orders.tier_order as from_tier_order,
-        to_orders.tier_order as to_tier_order,
+        *,
         case
             when
-                migrations.from_segment = migrations.to_segment
-                or (migrations.from_segment is null and migrations.to_segment is null)
+                from_segment = to_segment
+                or (from_segment is null and to_segment is null)
                 then 'stable'
-            when migrations.from_segment is null then 'entered'
-            when migrations.to_segment is null then 'left'
-            when migrations.scheme = 'lifecycle_stage' then 'moved'
-            when to_orders.tier_order < from_orders.tier_order then 'upgrade'
-            when to_orders.tier_order > from_orders.tier_order then 'downgrade'
+            when from_segment is null then 'entered'
+            when to_segment is null then 'left'
+            when scheme = 'lifecycle_stage' then 'moved'
+            when to_tier_order < from_tier_order then 'upgrade'
+            when to_tier_order > from_tier_order then 'downgrade'
             else 'moved'
         end as direction
     from migrations
-    left join tier_orders as from_orders
-        on migrations.scheme = from_orders.scheme and migrations.from_segment = from_orders.tier_code
-    left join tier_orders as to_orders
-        on migrations.scheme = to_orders.scheme and migrations.to_segment = to_orders.tier_code
 ),
 
 -- The rows for pairs whose source rows changed: the source_computed_at of a pair is the latest
