@@ -40,6 +40,8 @@ period_ends as (
     select
         as_of_date,
         period_start,
+        previous_as_of_date,
+        is_complete,
         {{ tiering.rfm_window_floor('as_of_date', tiering.setting('rfm_window_days')) }} as window_floor,
         {{ tiering.rfm_window_floor('as_of_date', lifecycle_period_days) }} as recent_period_floor,
         {{ tiering.rfm_window_floor('as_of_date', 2 * lifecycle_period_days) }} as previous_period_floor
@@ -90,6 +92,8 @@ final as (
         customer_totals.customer_id,
         customer_totals.as_of_date,
         customer_totals.period_start,
+        period_ends.previous_as_of_date,
+        period_ends.is_complete,
         customer_totals.first_purchase_date,
         customer_totals.last_purchase_date,
         {{ tiering.days_to_as_of('customer_totals.last_purchase_date', 'customer_totals.as_of_date') }}
@@ -115,6 +119,8 @@ final as (
     from customer_totals
     inner join cost_coverage
         on customer_totals.as_of_date = cost_coverage.as_of_date
+    inner join period_ends
+        on customer_totals.as_of_date = period_ends.as_of_date
 )
 
 select * from final

@@ -9,6 +9,7 @@ customer_tier_history as (
     select
         customer_id,
         as_of_date,
+        previous_as_of_date,
         period_revenue,
         period_purchases,
         computed_at,
@@ -27,7 +28,7 @@ tier_orders as (
 customer_segments as (
     {{ tiering.scheme_segments(
         'customer_tier_history',
-        ['customer_id', 'as_of_date', 'period_revenue', 'period_purchases', 'computed_at']
+        ['customer_id', 'as_of_date', 'previous_as_of_date', 'period_revenue', 'period_purchases', 'computed_at']
     ) }}
 ),
 
@@ -36,6 +37,7 @@ ordered as (
     select
         customer_segments.customer_id,
         customer_segments.as_of_date,
+        customer_segments.previous_as_of_date,
         customer_segments.scheme,
         customer_segments.segment,
         tier_orders.tier_order,

@@ -57,7 +57,8 @@ final as (
         as_of_date,
         period_start,
         is_complete,
-        cast(periods_back - 1 as {{ dbt.type_int() }}) as periods_before_last
+        cast(periods_back - 1 as {{ dbt.type_int() }}) as periods_before_last,
+        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
     from period_ends
     {%- if periods is not none %}
     where periods_back <= {{ periods }}

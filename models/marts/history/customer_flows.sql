@@ -17,17 +17,12 @@
 
 with
 
-period_ends as (
-    select
-        as_of_date,
-        period_start
-    from {{ ref('int_period_ends') }}
-),
-
 customer_tier_history as (
     select
         customer_id,
         as_of_date,
+        period_start,
+        previous_as_of_date,
         first_purchase_date,
         period_revenue,
         period_purchases,
@@ -35,20 +30,12 @@ customer_tier_history as (
     from {{ ref('customer_tier_history') }}
 ),
 
-consecutive_ends as (
-    select
-        as_of_date,
-        period_start,
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
-    from period_ends
-),
-
 periods as (
-    select
+    select distinct
         as_of_date,
         period_start,
         previous_as_of_date
-    from consecutive_ends
+    from customer_tier_history
     where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
 ),
 

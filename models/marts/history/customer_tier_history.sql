@@ -27,6 +27,8 @@ metrics_history as (
         customer_id,
         as_of_date,
         period_start,
+        previous_as_of_date,
+        is_complete,
         first_purchase_date,
         last_purchase_date,
         recency_days,
@@ -50,7 +52,9 @@ metrics_history as (
 period_ends as (
     select distinct
         as_of_date,
-        period_start
+        period_start,
+        previous_as_of_date,
+        is_complete
     from metrics_history
 ),
 
@@ -160,7 +164,9 @@ prospects as (
     select
         customers.customer_id,
         period_ends.as_of_date,
-        period_ends.period_start
+        period_ends.period_start,
+        period_ends.previous_as_of_date,
+        period_ends.is_complete
     from customers
     cross join period_ends
     left join metrics_history
@@ -179,6 +185,8 @@ known_customers as (
         customer_id,
         as_of_date,
         period_start,
+        previous_as_of_date,
+        is_complete,
         cast(null as date) as first_purchase_date,
         cast(null as date) as last_purchase_date,
         null as recency_days,
@@ -244,6 +252,8 @@ final as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         cast(as_of_date as date) as as_of_date,
         cast(period_start as date) as period_start,
+        cast(previous_as_of_date as date) as previous_as_of_date,
+        is_complete,
         cast(first_purchase_date as date) as first_purchase_date,
         cast(last_purchase_date as date) as last_purchase_date,
         cast(recency_days as {{ dbt.type_int() }}) as recency_days,

@@ -21,24 +21,32 @@
 
 with
 
-period_ends as (
-    select
-        as_of_date,
-        is_complete,
-        row_number() over (order by as_of_date) as period_number
-    from {{ ref('int_period_ends') }}
-),
-
 customer_tier_history as (
     select
         customer_id,
         as_of_date,
+        is_complete,
         pyramid_value,
         period_revenue,
         period_purchases,
         computed_at,
         {{ tiering.segment_schemes() | join(',\n        ') }}
     from {{ ref('customer_tier_history') }}
+),
+
+distinct_ends as (
+    select distinct
+        as_of_date,
+        is_complete
+    from customer_tier_history
+),
+
+period_ends as (
+    select
+        as_of_date,
+        is_complete,
+        row_number() over (order by as_of_date) as period_number
+    from distinct_ends
 ),
 
 customer_segments as (

@@ -16,15 +16,11 @@
 
 with
 
-period_ends as (
-    select as_of_date
-    from {{ ref('int_period_ends') }}
-),
-
 customer_segments as (
     select
         customer_id,
         as_of_date,
+        previous_as_of_date,
         scheme,
         segment,
         period_revenue,
@@ -33,18 +29,11 @@ customer_segments as (
     from {{ ref('int_customer_segment_history') }}
 ),
 
-consecutive_ends as (
-    select
-        as_of_date,
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
-    from period_ends
-),
-
 periods as (
-    select
+    select distinct
         as_of_date,
         previous_as_of_date
-    from consecutive_ends
+    from customer_segments
     where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
 ),
 

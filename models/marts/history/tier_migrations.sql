@@ -14,15 +14,11 @@
 
 with
 
-period_ends as (
-    select as_of_date
-    from {{ ref('int_period_ends') }}
-),
-
 customer_segments as (
     select
         customer_id,
         as_of_date,
+        previous_as_of_date,
         scheme,
         segment,
         tier_order,
@@ -31,21 +27,14 @@ customer_segments as (
     from {{ ref('int_customer_segment_history') }}
 ),
 
-consecutive_ends as (
-    select
-        as_of_date as to_as_of_date,
-        lag(as_of_date) over (order by as_of_date) as from_as_of_date
-    from period_ends
-),
-
 period_pairs as (
-    select
-        from_as_of_date,
-        to_as_of_date
-    from consecutive_ends
+    select distinct
+        previous_as_of_date as from_as_of_date,
+        as_of_date as to_as_of_date
+    from customer_segments
     where
-        from_as_of_date is not null
-        and {{ tiering.changed_end(changes, ['to_as_of_date', 'from_as_of_date']) }}
+        previous_as_of_date is not null
+        and {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
 ),
 
 moves as (
