@@ -1127,8 +1127,12 @@ class Workspace:
         return self.root / (name + suffix)
 
 
-def _dbt_args(workspace: Workspace, command: str, contender: str) -> list[str]:
-    """`dbt <command>` with the inputs as vars and the contender's target and log folders."""
+def _dbt_args(
+    workspace: Workspace, command: str, contender: str, exclude: tuple[str, ...] = ()
+) -> list[str]:
+    """`dbt <command>` of the tiers (the history's nodes, tag `history`, left out: the floor
+    computes `customer_tiers` alone), with the inputs as vars, the contender's target and log
+    folders, and more nodes to leave out (`exclude`)."""
     dbt_vars = {
         "transactions_path": str(workspace.inputs.transactions),
         "customers_path": str(workspace.inputs.customers),
@@ -1136,6 +1140,9 @@ def _dbt_args(workspace: Workspace, command: str, contender: str) -> list[str]:
     folder = workspace.path(contender, "")
     return [
         command,
+        "--exclude",
+        "tag:history",
+        *exclude,
         "--vars",
         json.dumps(dbt_vars),
         "--target-path",

@@ -22,10 +22,18 @@ MARTS = (
     "pyramid_summary",
     "segment_evaluation",
     "customer_tier_history",
+    "tier_migrations",
+    "customer_flows",
+    "tier_kpis",
+    "tier_backtest",
 )
 MART_KEYS = {
     "customer_tiers": "customer_id",
     "customer_tier_history": "as_of_date, customer_id",
+    "tier_migrations": "scheme, to_as_of_date, from_segment, to_segment",
+    "customer_flows": "as_of_date",
+    "tier_kpis": "as_of_date, scheme, segment",
+    "tier_backtest": "as_of_date, scheme, segment",
     "tier_strategies": "strategy_key",
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
@@ -156,6 +164,21 @@ def fetch_mart(engine: Engine, mart: str) -> list[Row]:
     say when its rows were computed."""
     rows = engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
     return [{name: value for name, value in row.items() if name not in RUN_COLUMNS} for row in rows]
+
+
+def first_difference(left: list[Row], right: list[Row]) -> str:
+    """Where two lists of rows first differ ('' when they are equal): a short message, where
+    pytest's own diff of two long lists would take minutes to compute."""
+    if left == right:
+        return ""
+    for index, (left_row, right_row) in enumerate(zip(left, right, strict=False)):
+        if left_row != right_row:
+            columns = [name for name in left_row if left_row.get(name) != right_row.get(name)]
+            return (
+                f"row {index} differs in {columns}: {[left_row.get(name) for name in columns]}"
+                f" != {[right_row.get(name) for name in columns]}"
+            )
+    return f"{len(left)} rows != {len(right)} rows"
 
 
 def run_results(engine: Engine) -> list[Row]:

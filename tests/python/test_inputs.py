@@ -7,7 +7,14 @@ import pyarrow.csv
 import pyarrow.parquet
 
 from customer_tiering.generate import GeneratedFiles
-from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, build, fetch_mart
+from engines import (
+    BUILD_WITHOUT_UNIT_TESTS,
+    MARTS,
+    DuckDBEngine,
+    build,
+    fetch_mart,
+    first_difference,
+)
 
 
 def test_rerun_on_the_same_data_as_parquet_gives_identical_marts(
@@ -25,4 +32,7 @@ def test_rerun_on_the_same_data_as_parquet_gives_identical_marts(
     pyarrow.parquet.write_table(table, parquet_path)
     build(duckdb_copy, *BUILD_WITHOUT_UNIT_TESTS, transactions_path=str(parquet_path))
     for mart in MARTS:
-        assert fetch_mart(duckdb_copy, mart) == fetch_mart(duckdb_engine, mart), mart
+        difference = first_difference(
+            fetch_mart(duckdb_copy, mart), fetch_mart(duckdb_engine, mart)
+        )
+        assert not difference, f"{mart}: {difference}"
