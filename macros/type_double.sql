@@ -8,3 +8,13 @@
 {% macro bigquery__type_double() %}float64{% endmacro %}
 
 {% macro spark__type_double() %}double{% endmacro %}
+
+{#- An exact integer of up to 38 digits, for sums of products that overflow a bigint (sums of
+    squared ranks over millions of customers). -#}
+{% macro type_exact_integer() %}
+    {{- return(adapter.dispatch('type_exact_integer', 'tiering')()) -}}
+{% endmacro %}
+
+{% macro default__type_exact_integer() %}numeric(38, 0){% endmacro %}
+
+{% macro bigquery__type_exact_integer() %}bignumeric{% endmacro %}

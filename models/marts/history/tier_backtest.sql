@@ -146,32 +146,53 @@ segment_shares as (
 ),
 
 -- Spearman's rank correlation of the buyers' pyramid value with their next revenue: Pearson's
--- correlation of their ranks, tied values sharing the average of their ranks.
+-- correlation of their ranks, tied values sharing the average of their ranks. Ranks are doubled
+-- (2 x rank + ties - 1, an integer) and summed exactly, so that the result does not depend on the
+-- order in which an engine adds (a correlation is the same for doubled ranks).
 buyer_ranks as (
     select
         as_of_date,
-        rank() over (partition by as_of_date order by pyramid_value)
-        + (count(*) over (partition by as_of_date, pyramid_value) - 1) / 2.0 as value_rank,
-        rank() over (partition by as_of_date order by next_revenue)
-        + (count(*) over (partition by as_of_date, next_revenue) - 1) / 2.0 as next_revenue_rank
+        2 * rank() over (partition by as_of_date order by pyramid_value)
+        + count(*) over (partition by as_of_date, pyramid_value) - 1 as value_rank,
+        2 * rank() over (partition by as_of_date order by next_revenue)
+        + count(*) over (partition by as_of_date, next_revenue) - 1 as next_revenue_rank
     from customer_outcomes
     where pyramid_value is not null
 ),
 
--- None when either side is constant (one buyer, or nobody bought again): engines differ there
--- (null or NaN). Kept within [-1, 1] against rounding.
+rank_sums as (
+    select
+        as_of_date,
+        count(*) as buyers,
+        sum(cast(value_rank as {{ tiering.type_exact_integer() }})) as sum_x,
+        sum(cast(next_revenue_rank as {{ tiering.type_exact_integer() }})) as sum_y,
+        sum(cast(value_rank as {{ tiering.type_exact_integer() }}) * value_rank) as sum_xx,
+        sum(cast(next_revenue_rank as {{ tiering.type_exact_integer() }}) * next_revenue_rank) as sum_yy,
+        sum(cast(value_rank as {{ tiering.type_exact_integer() }}) * next_revenue_rank) as sum_xy
+    from buyer_ranks
+    group by as_of_date
+),
+
+-- None when either side is constant (one buyer, or equal next revenue). Kept within [-1, 1]
+-- against rounding.
 rank_correlations as (
     select
         as_of_date,
         case
-            when min(value_rank) < max(value_rank) and min(next_revenue_rank) < max(next_revenue_rank)
-                then greatest(-1.0, least(1.0, corr(
-                    cast(value_rank as {{ tiering.type_double() }}),
-                    cast(next_revenue_rank as {{ tiering.type_double() }})
-                )))
+            when buyers * sum_xx - sum_x * sum_x > 0 and buyers * sum_yy - sum_y * sum_y > 0
+                then greatest(
+                    -1.0,
+                    least(
+                        1.0,
+                        cast(buyers * sum_xy - sum_x * sum_y as {{ tiering.type_double() }})
+                        / sqrt(
+                            cast(buyers * sum_xx - sum_x * sum_x as {{ tiering.type_double() }})
+                            * cast(buyers * sum_yy - sum_y * sum_y as {{ tiering.type_double() }})
+                        )
+                    )
+                )
         end as value_rank_correlation
-    from buyer_ranks
-    group by as_of_date
+    from rank_sums
 ),
 
 final as (
