@@ -38,6 +38,16 @@ MART_KEYS = {
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
 }
+# The text columns among those keys, ordered in byte order on every engine.
+TEXT_KEYS = {
+    "customer_id",
+    "strategy_key",
+    "pyramid_tier",
+    "scheme",
+    "segment",
+    "from_segment",
+    "to_segment",
+}
 # The columns of the history marts that say when a row was computed (they differ between runs).
 RUN_COLUMNS = ("computed_at", "source_computed_at", "state_version")
 # Every test build tiers within customer type and region as well (var tier_within), so that the
@@ -162,7 +172,11 @@ def build(
 def fetch_mart(engine: Engine, mart: str) -> list[Row]:
     """Every row of a mart, ordered by its key, without the columns of an incremental mart that
     say when its rows were computed."""
-    rows = engine.fetch(f"select * from marts.{mart} order by {MART_KEYS[mart]}{engine.byte_order}")
+    keys = ", ".join(
+        f"{key}{engine.byte_order}" if key in TEXT_KEYS else key
+        for key in MART_KEYS[mart].split(", ")
+    )
+    rows = engine.fetch(f"select * from marts.{mart} order by {keys}")
     return [{name: value for name, value in row.items() if name not in RUN_COLUMNS} for row in rows]
 
 

@@ -209,3 +209,43 @@ def test_flows_kpis_and_back_test_equal_an_independent_computation(
                 assert math.isclose(row["lift"], expected_lift, rel_tol=1e-9), (end, tier)
             checked_backtest += 1
     assert checked_backtest >= 4 * 20
+
+
+SNAPSHOT_COLUMNS = (
+    "customer_id, pyramid_tier, rfm_segment, lifecycle_stage, value_loyalty_grade, b2b_segment,"
+    " strategy_key"
+)
+
+
+def test_the_snapshot_adds_a_row_per_changed_customer_only(duckdb_copy: DuckDBEngine) -> None:
+    def snapshot_rows() -> int:
+        return duckdb_copy.fetch("select count(*) as n from snapshots.customer_tiers_snapshot")[0][
+            "n"
+        ]
+
+    def tiers() -> dict[str, Row]:
+        rows = duckdb_copy.fetch(f"select {SNAPSHOT_COLUMNS} from marts.customer_tiers")
+        return {row["customer_id"]: row for row in rows}
+
+    first = snapshot_rows()
+    assert first == len(tiers())
+    build(duckdb_copy, "snapshot")
+    assert snapshot_rows() == first
+
+    # Other pyramid cut points move some customers to another tier: each gets one new row, and
+    # its row before is closed.
+    before = tiers()
+    build(duckdb_copy, *MODELS_ONLY, pyramid_cut_points=[0.05, 0.15, 0.40])
+    after = tiers()
+    changed = {customer for customer, row in after.items() if row != before[customer]}
+    assert len(changed) > 10
+    assert snapshot_rows() == first + len(changed)
+    closed = duckdb_copy.fetch(
+        "select customer_id from snapshots.customer_tiers_snapshot where dbt_valid_to is not null"
+    )
+    assert {row["customer_id"] for row in closed} == changed
+    current = duckdb_copy.fetch(
+        f"select {SNAPSHOT_COLUMNS} from snapshots.customer_tiers_snapshot"
+        " where dbt_valid_to is null"
+    )
+    assert {row["customer_id"]: row for row in current} == after
