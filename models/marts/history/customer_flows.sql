@@ -4,8 +4,7 @@
     lost (active in the period before, not in this one), with the revenue of each flow in its
     period. So new + retained + reactivated = active, and active = the period before's active -
     lost + new + reactivated. The first period end has no period before: nobody was active then.
-    Incremental: a run computes the period ends whose rows, or the rows of the period end before,
-    changed in the history. -#}
+    Incremental: a run computes the period ends whose rows changed in the history. -#}
 {{ config(
     materialized='incremental',
     unique_key='as_of_date',
@@ -17,48 +16,21 @@
 
 with
 
-customer_tier_history as (
+-- Every customer known at the period end (a customer known before is known still), with its
+-- activity in the period and in the period before (held by its row).
+customer_activity as (
     select
-        customer_id,
         as_of_date,
         period_start,
         previous_as_of_date,
         first_purchase_date,
         period_revenue,
-        period_purchases,
-        computed_at
+        previous_period_revenue,
+        computed_at,
+        period_purchases > 0 as is_active,
+        previous_period_purchases > 0 as was_active
     from {{ ref('customer_tier_history') }}
-),
-
-periods as (
-    select distinct
-        as_of_date,
-        period_start,
-        previous_as_of_date
-    from customer_tier_history
-    where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
-),
-
--- Every customer known at the period end (a customer known before is known still), with its
--- activity in the period and in the period before.
-customer_activity as (
-    select
-        periods.as_of_date,
-        periods.period_start,
-        periods.previous_as_of_date,
-        current_period.first_purchase_date,
-        current_period.period_revenue,
-        current_period.computed_at,
-        coalesce(previous_period.period_revenue, 0) as previous_period_revenue,
-        current_period.period_purchases > 0 as is_active,
-        coalesce(previous_period.period_purchases > 0, false) as was_active
-    from periods
-    inner join customer_tier_history as current_period
-        on periods.as_of_date = current_period.as_of_date
-    left join customer_tier_history as previous_period
-        on
-            periods.previous_as_of_date = previous_period.as_of_date
-            and current_period.customer_id = previous_period.customer_id
+    where {{ tiering.changed_end(changes, ['as_of_date']) }}
 ),
 
 classified as (

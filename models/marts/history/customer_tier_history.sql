@@ -247,6 +247,76 @@ graded as (
     from lifecycle
 ),
 
+-- Each customer's row at the period end before (the marts of migrations, flows and KPIs compare
+-- the two without joining the history to itself). A customer known then is known at every later
+-- period end, so the row before a customer's row, if any, is that of the period end before: in
+-- this run's rows, or for the first period end an update computes, in the table.
+-- The CTEs of an update, then those of a full computation, unindented (sqlfluff would indent
+-- the branch it renders).
+-- noqa: disable=LT02
+{%- set carried = ['period_revenue', 'period_purchases'] + tiering.segment_schemes() %}
+{%- if plan.mode == 'update' %}
+sequence as (
+    select
+        customer_id,
+        as_of_date,
+        true as is_computed,
+        {{ carried | join(',\n        ') }}
+    from graded
+    union all
+    select
+        customer_id,
+        as_of_date,
+        false as is_computed,
+        {{ carried | join(',\n        ') }}
+    from {{ this }}
+    where
+        as_of_date in (select period_ends.previous_as_of_date from period_ends)
+        and as_of_date not in (select period_ends.as_of_date from period_ends)
+),
+
+previous_rows as (
+    select
+        customer_id,
+        as_of_date,
+        is_computed,
+        lag(as_of_date) over (partition by customer_id order by as_of_date) as previous_row_as_of_date,
+        {%- for column in carried %}
+        lag({{ column }}) over (partition by customer_id order by as_of_date) as previous_{{ column }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from sequence
+),
+
+with_previous as (
+    select
+        graded.*,
+        previous_rows.previous_row_as_of_date is not null as is_known_before,
+        {%- for column in carried %}
+        previous_rows.previous_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from graded
+    inner join previous_rows
+        on
+            graded.customer_id = previous_rows.customer_id
+            and graded.as_of_date = previous_rows.as_of_date
+    where previous_rows.is_computed
+),
+{%- else %}
+
+with_previous as (
+    select
+        *,
+        lag(as_of_date) over (partition by customer_id order by as_of_date) is not null as is_known_before,
+        {%- for column in carried %}
+        lag({{ column }}) over (partition by customer_id order by as_of_date) as previous_{{ column }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from graded
+),
+{%- endif %}
+-- noqa: enable=LT02
+
 final as (
     select
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
@@ -279,9 +349,15 @@ final as (
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
         cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment,
+        is_known_before,
+        cast(coalesce(previous_period_revenue, 0) as {{ dbt.type_numeric() }}) as previous_period_revenue,
+        cast(coalesce(previous_period_purchases, 0) as {{ dbt.type_int() }}) as previous_period_purchases,
+        {%- for scheme in tiering.segment_schemes() %}
+            cast(previous_{{ scheme }} as {{ dbt.type_string() }}) as previous_{{ scheme }},
+        {%- endfor %}
         {{ tiering.run_timestamp() }} as computed_at,
         cast({{ tiering.string_literal(plan.state_version) }} as {{ dbt.type_string() }}) as state_version
-    from graded
+    from with_previous
 )
 
 select * from final

@@ -21,24 +21,12 @@
 
 with
 
-customer_tier_history as (
-    select
-        customer_id,
-        as_of_date,
-        is_complete,
-        pyramid_value,
-        period_revenue,
-        period_purchases,
-        computed_at,
-        {{ tiering.segment_schemes() | join(',\n        ') }}
-    from {{ ref('customer_tier_history') }}
-),
-
+-- The period ends of the history (one scan of two columns), numbered.
 distinct_ends as (
     select distinct
         as_of_date,
         is_complete
-    from customer_tier_history
+    from {{ ref('customer_tier_history') }}
 ),
 
 period_ends as (
@@ -49,17 +37,12 @@ period_ends as (
     from distinct_ends
 ),
 
-customer_segments as (
-    {{ tiering.scheme_segments('customer_tier_history', ['customer_id', 'as_of_date']) }}
-),
-
 -- Each period end with the period ends of its horizon (the next `horizon` ones that exist).
 horizon_ends as (
     select
         period_ends.as_of_date,
         later.as_of_date as horizon_as_of_date,
-        later.is_complete,
-        later.period_number - period_ends.period_number as periods_ahead
+        later.is_complete
     from period_ends
     inner join period_ends as later
         on
@@ -92,42 +75,60 @@ periods as (
     )
 ),
 
--- Each customer known at a period end, with its revenue and purchases over the horizon.
-customer_outcomes as (
+-- The rows from the first period end to compute on: a customer known at a period end is known at
+-- every later one, so its next rows are those of the next period ends.
+customer_tier_history as (
     select
-        periods.as_of_date,
-        base.customer_id,
-        base.pyramid_value,
-        base.computed_at,
-        sum(later.period_revenue) as next_revenue,
-        sum(later.period_purchases) as next_purchases
-    from periods
-    inner join customer_tier_history as base
-        on periods.as_of_date = base.as_of_date
-    inner join horizon_ends
-        on periods.as_of_date = horizon_ends.as_of_date
-    inner join customer_tier_history as later
-        on
-            horizon_ends.horizon_as_of_date = later.as_of_date
-            and base.customer_id = later.customer_id
-    group by periods.as_of_date, base.customer_id, base.pyramid_value, base.computed_at
+        customer_id,
+        as_of_date,
+        pyramid_value,
+        period_revenue,
+        period_purchases,
+        computed_at,
+        {{ tiering.segment_schemes() | join(',\n        ') }}
+    from {{ ref('customer_tier_history') }}
+    where as_of_date >= (select min(periods.as_of_date) from periods)
+),
+
+-- Each customer's revenue and purchases over the horizon: its next `horizon` rows.
+forward_sums as (
+    select
+        *,
+        sum(period_revenue) over (
+            partition by customer_id order by as_of_date
+            rows between 1 following and {{ horizon }} following
+        ) as next_revenue,
+        sum(period_purchases) over (
+            partition by customer_id order by as_of_date
+            rows between 1 following and {{ horizon }} following
+        ) as next_purchases
+    from customer_tier_history
+),
+
+customer_outcomes as (
+    select forward_sums.*
+    from forward_sums
+    inner join periods
+        on forward_sums.as_of_date = periods.as_of_date
+),
+
+customer_segments as (
+    {{ tiering.scheme_segments(
+        'customer_outcomes', ['as_of_date', 'next_revenue', 'next_purchases', 'computed_at']
+    ) }}
 ),
 
 segment_outcomes as (
     select
-        customer_outcomes.as_of_date,
-        customer_segments.scheme,
-        customer_segments.segment,
+        as_of_date,
+        scheme,
+        segment,
         count(*) as customers,
-        sum(customer_outcomes.next_revenue) as next_revenue,
-        sum(case when customer_outcomes.next_purchases > 0 then 1 else 0 end) as retained_customers,
-        max(customer_outcomes.computed_at) as source_computed_at
-    from customer_outcomes
-    inner join customer_segments
-        on
-            customer_outcomes.as_of_date = customer_segments.as_of_date
-            and customer_outcomes.customer_id = customer_segments.customer_id
-    group by customer_outcomes.as_of_date, customer_segments.scheme, customer_segments.segment
+        coalesce(sum(next_revenue), 0) as next_revenue,
+        sum(case when next_purchases > 0 then 1 else 0 end) as retained_customers,
+        max(computed_at) as source_computed_at
+    from customer_segments
+    group by as_of_date, scheme, segment
 ),
 
 -- Shares of the classified customers of the scheme (segment null has none).

@@ -3,8 +3,8 @@
     revenue and share of the period's revenue, average order value and purchase frequency; and how
     the tier keeps its customers: of the customers in the segment at the period end before who
     were active in that period, the share active again in this one (retention rate) and the rest
-    (churn rate). Incremental: a run computes the period ends whose rows, or those of the period
-    end before, changed in the history. -#}
+    (churn rate). Incremental: a run computes the period ends whose rows changed in the history
+    (they hold each customer's segment and activity at the period end before). -#}
 {{ config(
     materialized='incremental',
     unique_key='as_of_date',
@@ -18,49 +18,16 @@ with
 
 customer_segments as (
     select
-        customer_id,
         as_of_date,
-        previous_as_of_date,
         scheme,
         segment,
+        previous_segment,
         period_revenue,
         period_purchases,
+        previous_period_purchases,
         computed_at
     from {{ ref('int_customer_segment_history') }}
-),
-
-periods as (
-    select distinct
-        as_of_date,
-        previous_as_of_date
-    from customer_segments
-    where {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
-),
-
-current_segments as (
-    select customer_segments.*
-    from customer_segments
-    inner join periods
-        on customer_segments.as_of_date = periods.as_of_date
-),
-
--- The customers of each segment at the period end before who were active in that period, and
--- whether they are active in this one (a customer known then is known now).
-previously_active as (
-    select
-        periods.as_of_date,
-        earlier.scheme,
-        earlier.segment,
-        later.period_purchases > 0 as is_retained
-    from periods
-    inner join customer_segments as earlier
-        on periods.previous_as_of_date = earlier.as_of_date
-    inner join customer_segments as later
-        on
-            periods.as_of_date = later.as_of_date
-            and earlier.customer_id = later.customer_id
-            and earlier.scheme = later.scheme
-    where earlier.period_purchases > 0
+    where {{ tiering.changed_end(changes, ['as_of_date']) }}
 ),
 
 -- Each segment's figures of this period, then its retention (a segment may hold customers at
@@ -77,22 +44,25 @@ segment_figures as (
         0 as previously_active_customers,
         0 as retained_customers,
         max(computed_at) as source_computed_at
-    from current_segments
+    from customer_segments
     group by as_of_date, scheme, segment
     union all
     select
         as_of_date,
         scheme,
-        segment,
+        previous_segment as segment,
         0 as customers,
         0 as active_customers,
         0 as purchases,
         0 as revenue,
         count(*) as previously_active_customers,
-        sum(case when is_retained then 1 else 0 end) as retained_customers,
+        sum(case when period_purchases > 0 then 1 else 0 end) as retained_customers,
         null as source_computed_at
-    from previously_active
-    group by as_of_date, scheme, segment
+    from customer_segments
+    -- The customers active in the period before, by their segment then (a customer known then is
+    -- known now).
+    where previous_period_purchases > 0
+    group by as_of_date, scheme, previous_segment
 ),
 
 segment_kpis as (

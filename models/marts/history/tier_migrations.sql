@@ -2,7 +2,8 @@
     how many customers moved from each segment to each other (segment null: not classified by the
     scheme, e.g. a prospect in the pyramid) and the revenue they brought in the later period. Only
     customers known at both period ends count; the leaky bucket (customer_flows) counts those who
-    arrive. Incremental: a run computes the pairs whose period ends changed in the history. -#}
+    arrive. Incremental: a run computes the pairs whose later period end changed in the history
+    (whose rows hold each customer's segment at the period end before). -#}
 {{ config(
     materialized='incremental',
     unique_key='to_as_of_date',
@@ -14,48 +15,20 @@
 
 with
 
-customer_segments as (
+-- The customers known at both period ends: each row holds its segment at the period end before.
+moves as (
     select
-        customer_id,
-        as_of_date,
-        previous_as_of_date,
+        previous_as_of_date as from_as_of_date,
+        as_of_date as to_as_of_date,
         scheme,
-        segment,
-        tier_order,
+        previous_segment as from_segment,
+        segment as to_segment,
+        previous_tier_order as from_tier_order,
+        tier_order as to_tier_order,
         period_revenue,
         computed_at
     from {{ ref('int_customer_segment_history') }}
-),
-
-period_pairs as (
-    select distinct
-        previous_as_of_date as from_as_of_date,
-        as_of_date as to_as_of_date
-    from customer_segments
-    where
-        previous_as_of_date is not null
-        and {{ tiering.changed_end(changes, ['as_of_date', 'previous_as_of_date']) }}
-),
-
-moves as (
-    select
-        period_pairs.from_as_of_date,
-        period_pairs.to_as_of_date,
-        to_segments.scheme,
-        from_segments.segment as from_segment,
-        to_segments.segment as to_segment,
-        from_segments.tier_order as from_tier_order,
-        to_segments.tier_order as to_tier_order,
-        to_segments.period_revenue,
-        to_segments.computed_at
-    from period_pairs
-    inner join customer_segments as from_segments
-        on period_pairs.from_as_of_date = from_segments.as_of_date
-    inner join customer_segments as to_segments
-        on
-            period_pairs.to_as_of_date = to_segments.as_of_date
-            and from_segments.customer_id = to_segments.customer_id
-            and from_segments.scheme = to_segments.scheme
+    where is_known_before and {{ tiering.changed_end(changes, ['as_of_date']) }}
 ),
 
 migrations as (
@@ -95,8 +68,7 @@ directed as (
     from migrations
 ),
 
--- The rows for pairs whose source rows changed: the source_computed_at of a pair is the latest
--- computed_at of its later period end's rows (macro history_changes compares them).
+-- source_computed_at: the computed_at of the later period end's rows (macro history_changes).
 final as (
     select
         cast(scheme as {{ dbt.type_string() }}) as scheme,
