@@ -248,74 +248,42 @@ graded as (
 ),
 
 -- Each customer's row at the period end before (the marts of migrations, flows and KPIs compare
--- the two without joining the history to itself). A customer known then is known at every later
--- period end, so the row before a customer's row, if any, is that of the period end before: in
--- this run's rows, or for the first period end an update computes, in the table.
--- The CTEs of an update, then those of a full computation, unindented (sqlfluff would indent
--- the branch it renders).
--- noqa: disable=LT02
+-- the two without joining the history to itself): a narrow copy of this run's rows, and for the
+-- first period end an update computes, of the table's rows of the period end before it. A join,
+-- not a window: a window over the wide rows ran out of memory at 25 M rows.
 {%- set carried = ['period_revenue', 'period_purchases'] + tiering.segment_schemes() %}
-{%- if plan.mode == 'update' %}
-sequence as (
+earlier_rows as (
     select
         customer_id,
         as_of_date,
-        true as is_computed,
         {{ carried | join(',\n        ') }}
     from graded
+    {%- if plan.mode == 'update' %}
     union all
     select
         customer_id,
         as_of_date,
-        false as is_computed,
         {{ carried | join(',\n        ') }}
     from {{ this }}
     where
         as_of_date in (select period_ends.previous_as_of_date from period_ends)
         and as_of_date not in (select period_ends.as_of_date from period_ends)
-),
-
-previous_rows as (
-    select
-        customer_id,
-        as_of_date,
-        is_computed,
-        lag(as_of_date) over (partition by customer_id order by as_of_date) as previous_row_as_of_date,
-        {%- for column in carried %}
-        lag({{ column }}) over (partition by customer_id order by as_of_date) as previous_{{ column }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from sequence
+    {%- endif %}
 ),
 
 with_previous as (
     select
         graded.*,
-        previous_rows.previous_row_as_of_date is not null as is_known_before,
+        earlier_rows.customer_id is not null as is_known_before,
         {%- for column in carried %}
-        previous_rows.previous_{{ column }}{{ ',' if not loop.last }}
+        earlier_rows.{{ column }} as previous_{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from graded
-    inner join previous_rows
+    left join earlier_rows
         on
-            graded.customer_id = previous_rows.customer_id
-            and graded.as_of_date = previous_rows.as_of_date
-    where previous_rows.is_computed
+            graded.customer_id = earlier_rows.customer_id
+            and graded.previous_as_of_date = earlier_rows.as_of_date
 ),
-{%- else %}
-
-with_previous as (
-    select
-        *,
-        lag(as_of_date) over (partition by customer_id order by as_of_date) is not null as is_known_before,
-        {%- for column in carried %}
-        lag({{ column }}) over (partition by customer_id order by as_of_date) as previous_{{ column }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from graded
-),
-{%- endif %}
--- noqa: enable=LT02
 
 final as (
     select
