@@ -259,25 +259,25 @@ earlier_rows as (
         {{ carried | join(',\n        ') }}
     from graded
     {%- if plan.mode == 'update' %}
-    union all
-    select
-        customer_id,
-        as_of_date,
-        {{ carried | join(',\n        ') }}
-    from {{ this }}
-    where
-        as_of_date in (select period_ends.previous_as_of_date from period_ends)
-        and as_of_date not in (select period_ends.as_of_date from period_ends)
+        union all
+        select
+            customer_id,
+            as_of_date,
+            {{ carried | join(',\n            ') }}
+        from {{ this }}
+        where
+            as_of_date in (select period_ends.previous_as_of_date from period_ends)
+            and as_of_date not in (select period_ends.as_of_date from period_ends)
     {%- endif %}
 ),
 
 with_previous as (
     select
         graded.*,
-        earlier_rows.customer_id is not null as is_known_before,
         {%- for column in carried %}
-        earlier_rows.{{ column }} as previous_{{ column }}{{ ',' if not loop.last }}
+            earlier_rows.{{ column }} as previous_{{ column }},
         {%- endfor %}
+        earlier_rows.customer_id is not null as is_known_before
     from graded
     left join earlier_rows
         on
