@@ -34,17 +34,6 @@
             tiering.model_relation('base_transaction_copies'), reason.computed_since) ~ ') as outranked'
         ~ ') as changed').columns[0].values()[0] -%}
     {%- set computed = run_query('select distinct as_of_date, period_start from ' ~ relation).rows -%}
-    {#- A late row that reaches back before most period ends: computing every period end from the
-        transactions needs less memory than updating most of them in place (at 10 M transactions
-        the update ran out of DuckDB's 6 GB, the full computation did not). -#}
-    {%- if changed_since is not none and computed | length > 0 -%}
-        {%- set stale = computed | selectattr(0, '>=', changed_since) | list | length -%}
-        {%- if 2 * stale > computed | length -%}
-            {%- do log(relation.identifier ~ ': computing every period end (a late row of ' ~ changed_since
-                ~ ' changes ' ~ stale ~ ' of the ' ~ computed | length ~ ').', info=true) -%}
-            {{- return(compute_all) -}}
-        {%- endif -%}
-    {%- endif -%}
     {%- set conditions = ['as_of_date >= cast(' ~ tiering.string_literal(reason.as_of_date) ~ ' as date)'] -%}
     {%- if changed_since is not none -%}
         {%- do conditions.append('as_of_date >= cast(' ~ tiering.string_literal(changed_since | string) ~ ' as date)') -%}

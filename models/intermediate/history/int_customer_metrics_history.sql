@@ -11,7 +11,6 @@
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    meta={'temp_relation_on_disk': true},
     pre_hook="{{ tiering.empty_unless_updated(this) }}",
     post_hook=[
         "{{ tiering.finish_history(this, 'prune') }}",
