@@ -105,23 +105,9 @@ value_ranks as (
 ),
 
 value_tiers as (
-    select
-        as_of_date,
-        ranked_value,
-        positive_value_above,
-        positive_value_total,
-        value_rank as revenue_rank,
-        case
-            when partition_rows = 1 then 0
-            else (value_rank - 1) / cast(partition_rows - 1 as {{ tiering.type_double() }})
-        end as percent_rank,
-        {{ tiering.pyramid_tier(
-            'value_rank', 'partition_rows', tiering.setting('pyramid_cut_points')
-        ) }} as pyramid_tier,
-        {{ tiering.pareto_class(
-            'positive_value_above', 'positive_value_total', tiering.setting('pareto_cut_points')
-        ) }} as pareto_class
-    from value_ranks
+    {{ tiering.pyramid_value_tiers(
+        'value_ranks', tiering.setting('pyramid_cut_points'), tiering.setting('pareto_cut_points')
+    ) }}
 ),
 
 scored as (
