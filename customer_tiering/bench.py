@@ -59,7 +59,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from customer_tiering.bench_more import NIGHTLY, POSTGRES, run_nightly, run_postgres
+from customer_tiering.bench_more import (
+    HISTORY,
+    NIGHTLY,
+    NIGHTLY_HISTORY,
+    POSTGRES,
+    run_nightly,
+    run_postgres,
+)
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtError, run_dbt
 from customer_tiering.postgres import PostgresError
 
@@ -71,8 +78,11 @@ DEFAULT_WORK_DIR = Path(tempfile.gettempdir()) / "bench-tiering"
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 FLOOR = "floor"
 CONTENDERS = ("dbt build", "dbt run", FLOOR, "pandas")
-ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, POSTGRES)
+ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, HISTORY, NIGHTLY_HISTORY, POSTGRES)
+# The dbt contenders: the dbt command each times and whether it builds the history (tag history).
+DBT_COMMANDS = {"dbt build": ("build", False), "dbt run": ("run", False), HISTORY: ("build", True)}
 DEFAULT_POSTGRES_MAX = 1_000_000
+DEFAULT_HISTORY_MAX = 10_000_000
 DEFAULT_PANDAS_MAX = 10_000_000
 SEED = 42
 
@@ -1128,21 +1138,24 @@ class Workspace:
 
 
 def _dbt_args(
-    workspace: Workspace, command: str, contender: str, exclude: tuple[str, ...] = ()
+    workspace: Workspace,
+    command: str,
+    contender: str,
+    exclude: tuple[str, ...] = (),
+    history: bool = False,
 ) -> list[str]:
-    """`dbt <command>` of the tiers (the history's nodes, tag `history`, left out: the floor
-    computes `customer_tiers` alone), with the inputs as vars, the contender's target and log
-    folders, and more nodes to leave out (`exclude`)."""
+    """`dbt <command>` of the tiers (the history's nodes, tag `history`, left out unless
+    `history`: the floor computes `customer_tiers` alone), with the inputs as vars, the
+    contender's target and log folders, and more nodes to leave out (`exclude`)."""
     dbt_vars = {
         "transactions_path": str(workspace.inputs.transactions),
         "customers_path": str(workspace.inputs.customers),
     }
     folder = workspace.path(contender, "")
+    exclude = exclude if history else ("tag:history", *exclude)
     return [
         command,
-        "--exclude",
-        "tag:history",
-        *exclude,
+        *(("--exclude", *exclude) if exclude else ()),
         "--vars",
         json.dumps(dbt_vars),
         "--target-path",
@@ -1169,17 +1182,19 @@ def _fresh_dbt_folders(dbt_folder: Path) -> None:
 
 
 def _run_dbt_contender(workspace: Workspace, contender: str) -> Timed:
-    """`dbt build` or `dbt run` into a fresh DuckDB file, after an untimed `dbt ls` (build) or
-    `dbt seed` (run: a fresh file holds no seed) with the same vars and target folder, so that
-    the timed command finds the project parsed, as a scheduled run does. (`dbt parse` fails on
-    this project's unit test fixtures written in SQL with Jinja; `ls` parses like `build`.)"""
-    command = contender.split()[1]
+    """`dbt build` or `dbt run` (DBT_COMMANDS) into a fresh DuckDB file, after an untimed `dbt ls`
+    (build) or `dbt seed` (run: a fresh file holds no seed) with the same vars and target folder,
+    so that the timed command finds the project parsed, as a scheduled run does. (`dbt parse`
+    fails on this project's unit test fixtures written in SQL with Jinja; `ls` parses like
+    `build`.)"""
+    command, history = DBT_COMMANDS[contender]
     database = workspace.path(contender, ".duckdb")
     env = _fresh_database(database, workspace.path(contender, ""))
-    run_dbt(_dbt_args(workspace, "seed" if command == "run" else "ls", contender), env=env)
+    prepare = "seed" if command == "run" else "ls"
+    run_dbt(_dbt_args(workspace, prepare, contender, history=history), env=env)
 
     def dbt_command() -> Path:
-        run_dbt(_dbt_args(workspace, command, contender), env=env)
+        run_dbt(_dbt_args(workspace, command, contender, history=history), env=env)
         return database
 
     timed = measure(dbt_command)
@@ -1237,11 +1252,11 @@ def _run_child_contender(workspace: Workspace, contender: str) -> Timed:
 
 
 def _run_any_contender(workspace: Workspace, contender: str) -> Timed:
-    if contender == NIGHTLY:
-        return run_nightly(workspace, measure, _run_child_contender)
+    if contender in (NIGHTLY, NIGHTLY_HISTORY):
+        return run_nightly(workspace, contender, measure, _run_child_contender)
     if contender == POSTGRES:
         return run_postgres(workspace, measure, TIER_COLUMNS, workspace.path(FLOOR, ".parquet"))
-    if contender.startswith("dbt "):
+    if contender in DBT_COMMANDS:
         return _run_dbt_contender(workspace, contender)
     return _run_child_contender(workspace, contender)
 
@@ -1260,21 +1275,25 @@ def run_contender(workspace: Workspace, contender: str, size: int, repeat: int) 
 @dataclass(frozen=True)
 class Limits:
     """The largest sizes some contenders run at: pandas holds every column in memory (about
-    0.4 GB per million rows here), and PostgreSQL is measured at its 1 M size."""
+    0.4 GB per million rows here), PostgreSQL is measured at its 1 M size, and the history's
+    full build takes some 3 minutes at 10 M."""
 
     pandas_max: int = DEFAULT_PANDAS_MAX
     postgres_max: int = DEFAULT_POSTGRES_MAX
+    history_max: int = DEFAULT_HISTORY_MAX
 
 
 def contender_order(repeat: int, size: int, limits: Limits) -> list[str]:
     """The contenders of one repeat, rotated by one place per repeat (pandas only up to its
     limit); then the nightly run (it continues from dbt build's database and needs the floor's
-    output) and PostgreSQL (up to its limit)."""
+    output), the build with the history and its night (up to its limit) and PostgreSQL (up to
+    its limit)."""
     shift = repeat % len(CONTENDERS)
     rotated = [*CONTENDERS[shift:], *CONTENDERS[:shift]]
     if size > limits.pandas_max:
         rotated.remove("pandas")
-    return [*rotated, NIGHTLY, *([POSTGRES] if size <= limits.postgres_max else [])]
+    history = [HISTORY, NIGHTLY_HISTORY] if size <= limits.history_max else []
+    return [*rotated, NIGHTLY, *history, *([POSTGRES] if size <= limits.postgres_max else [])]
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -1542,6 +1561,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="largest size also built on PostgreSQL (default 1000000; 0: never)",
     )
     parser.add_argument(
+        "--history-max",
+        type=int,
+        default=DEFAULT_HISTORY_MAX,
+        help="largest size also built with the history, and its night (default 10000000; 0: never)",
+    )
+    parser.add_argument(
         "--work-dir",
         type=Path,
         default=DEFAULT_WORK_DIR,
@@ -1578,7 +1603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["contender"]:
         return _contender_main(argv[1:])
     args = _parse_args(argv)
-    limits = Limits(args.pandas_max, args.postgres_max)
+    limits = Limits(args.pandas_max, args.postgres_max, args.history_max)
     outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results, limits)
     print(markdown_table(summarize(outcome.measurements, outcome.agreements)))
     for (size, contender, repeat), agreement in sorted(outcome.agreements.items()):

@@ -1,4 +1,4 @@
-"""Two more benchmark contenders, run after the others of each repeat (see ``bench.py``).
+"""More benchmark contenders, run after the others of each repeat (see ``bench.py``).
 
 * ``dbt build, nightly``: the night after the ``dbt build`` contender's full build, one new
   daily file of about 0.1 % of the rows arrives next to the history file; the timed command is
@@ -7,6 +7,10 @@
   file (incremental), and without the unit tests, as the README's nightly schedule runs it
   (they test the code, which a night does not change). It is checked against the floor query
   run (untimed) over the same two files.
+* ``dbt build, with history`` and ``dbt build, nightly, with history``: the same two builds with
+  the history (the nodes of tag ``history``, README "Tiers over time") built too, for the sizes
+  up to ``--history-max``. The new day's file holds copies of old rows (late corrections), so
+  its night computes again every period end from the oldest of them on.
 * ``dbt build, PostgreSQL``: the same project on a throwaway PostgreSQL server, for the sizes up
   to ``--postgres-max``. The input files are converted to CSV and loaded with the project's loader
   (untimed; its seconds are kept in the details), then ``dbt build`` is timed. The server runs
@@ -36,6 +40,10 @@ if TYPE_CHECKING:
     from customer_tiering.bench import Inputs, Timed, Workspace
 
 NIGHTLY = "dbt build, nightly"
+HISTORY = "dbt build, with history"
+NIGHTLY_HISTORY = "dbt build, nightly, with history"
+# Each night and the full build it continues from.
+NIGHT_AFTER = {NIGHTLY: "dbt build", NIGHTLY_HISTORY: HISTORY}
 POSTGRES = "dbt build, PostgreSQL"
 DAILY_SHARE = 1_000  # one row in this many of the history arrives on the new day
 LATE_COPY_SHARE = 10_000  # one row in this many arrives again under its old id (a copy)
@@ -88,32 +96,37 @@ def nightly_inputs(inputs: Inputs) -> Inputs:
 
 def run_nightly(
     workspace: Workspace,
+    contender: str,
     measure: Callable[[Callable[[], Path]], Timed],
     floor: Callable[[Workspace, str], Timed],
 ) -> Timed:
-    """Time the nightly `dbt build` on a copy of the full build's database (see the module)."""
+    """Time the nightly `dbt build` (`contender`, a key of NIGHT_AFTER) on a copy of the database
+    of the full build it follows (see the module)."""
     from customer_tiering.bench import FLOOR, _dbt_args, _fresh_database, dbt_details
 
-    built = workspace.path("dbt build", ".duckdb")
+    full_build = NIGHT_AFTER[contender]
+    built = workspace.path(full_build, ".duckdb")
     if not built.exists():
-        raise RuntimeError("the dbt build contender left no database to continue from")
+        raise RuntimeError(f"the {full_build} contender left no database to continue from")
     # Its own folder, so that its floor run does not replace the floor output of this repeat.
     nightly = replace(
         workspace, root=workspace.root / "nightly", inputs=nightly_inputs(workspace.inputs)
     )
     nightly.root.mkdir(parents=True, exist_ok=True)
-    database = nightly.path(NIGHTLY, ".duckdb")
-    env = _fresh_database(database, nightly.path(NIGHTLY, ""))
+    database = nightly.path(contender, ".duckdb")
+    env = _fresh_database(database, nightly.path(contender, ""))
     shutil.copy(built, database)
     _flush_to_disk(database)
-    run_dbt(_dbt_args(nightly, "ls", NIGHTLY), env=env)
+    history = contender == NIGHTLY_HISTORY
+    run_dbt(_dbt_args(nightly, "ls", contender, history=history), env=env)
 
     def dbt_build() -> Path:
-        run_dbt(_dbt_args(nightly, "build", NIGHTLY, exclude=NIGHTLY_EXCLUDE), env=env)
+        args = _dbt_args(nightly, "build", contender, exclude=NIGHTLY_EXCLUDE, history=history)
+        run_dbt(args, env=env)
         return database
 
     timed = measure(dbt_build)
-    details = dbt_details(nightly.path(NIGHTLY, "") / "target" / "run_results.json")
+    details = dbt_details(nightly.path(contender, "") / "target" / "run_results.json")
     basis = floor(nightly, FLOOR)
     return replace(timed, details={**details, "basis_output": str(basis.output)})
 

@@ -399,16 +399,17 @@ def test_peak_memory_covers_the_children() -> None:
 
 def test_contenders_alternate_between_repeats() -> None:
     repeats = range(len(bench.CONTENDERS))
-    limits = bench.Limits(pandas_max=10, postgres_max=0)
+    limits = bench.Limits(pandas_max=10, postgres_max=0, history_max=0)
     orders = [bench.contender_order(repeat, 10, limits)[:-1] for repeat in repeats]
     assert all(sorted(order) == sorted(bench.CONTENDERS) for order in orders)
     assert len({order[0] for order in orders}) == len(bench.CONTENDERS)
 
 
-def test_nightly_follows_the_rotation_and_pandas_and_postgres_run_up_to_their_sizes() -> None:
-    small = bench.contender_order(1, 10, bench.Limits(pandas_max=10, postgres_max=10))
-    assert small[-2:] == [bench.NIGHTLY, bench.POSTGRES]
-    large = bench.contender_order(1, 11, bench.Limits(pandas_max=10, postgres_max=10))
+def test_nights_history_and_postgres_follow_the_rotation_each_up_to_its_size() -> None:
+    limits = bench.Limits(pandas_max=10, postgres_max=10, history_max=10)
+    small = bench.contender_order(1, 10, limits)
+    assert small[-4:] == [bench.NIGHTLY, bench.HISTORY, bench.NIGHTLY_HISTORY, bench.POSTGRES]
+    large = bench.contender_order(1, 11, limits)
     assert "pandas" not in large
     assert large[-1] == bench.NIGHTLY
 
