@@ -9,10 +9,14 @@
     run's state. -#}
 
 {#- The plan of a history table (`relation`): mode 'full' or 'update', `period_ends` (a condition
-    on the as_of_date of int_period_ends: the period ends to compute) and the state_version the new
-    rows carry. -#}
+    on as_of_date: the period ends to compute), `ends_before` (a condition on as_of_date: in an
+    update, the period ends just before those computed that are not computed themselves, whose
+    rows the table keeps) and the state_version the new rows carry. An update names its period
+    ends as date literals, which the engines match against the table's storage (DuckDB skips the
+    row groups of other period ends) and count right when they plan the query. -#}
 {% macro history_plan(relation) %}
-    {%- set compute_all = {'mode': 'full', 'period_ends': '1 = 1', 'state_version': 'none'} -%}
+    {%- set compute_all = {'mode': 'full', 'period_ends': '1 = 1', 'ends_before': '1 = 0',
+                           'state_version': 'none'} -%}
     {%- if not execute or model.resource_type != 'model' -%}
         {{- return(compute_all) -}}
     {%- endif -%}
@@ -47,13 +51,43 @@
         {%- endfor -%}
         {%- do conditions.append('not (' ~ periods | join(' or ') ~ ')') -%}
     {%- endif -%}
-    {%- do log(relation.identifier ~ ': computing the period end of ' ~ reason.as_of_date
-        ~ (', the period ends from ' ~ changed_since if changed_since is not none
+    {%- set period_ends = run_query('select as_of_date, previous_as_of_date, '
+        ~ 'case when ' ~ conditions | join(' or ') ~ ' then 1 else 0 end as is_chosen from '
+        ~ tiering.model_relation('int_period_ends') ~ ' order by as_of_date').rows -%}
+    {%- set ends = [] -%}
+    {%- for day, previous_day, is_chosen in period_ends if is_chosen == 1 -%}
+        {%- do ends.append(day | string) -%}
+    {%- endfor -%}
+    {%- set ends_before = [] -%}
+    {%- for day, previous_day, is_chosen in period_ends if is_chosen == 1 -%}
+        {%- if previous_day is not none and (previous_day | string) not in ends -%}
+            {%- do ends_before.append(previous_day | string) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do log(relation.identifier ~ ': computing ' ~ ends | length ~ ' of ' ~ period_ends | length
+        ~ ' period ends (' ~ (ends | join(', ') if ends | length <= 2 else ends[0] ~ ' to ' ~ ends[-1])
+        ~ "): the as-of date's"
+        ~ (', every one from ' ~ changed_since ~ ' (rows loaded late)' if changed_since is not none
             and (changed_since | string) < reason.as_of_date else '')
-        ~ ' and any new one; the others of the ' ~ computed | length ~ ' computed before stay.', info=true) -%}
-    {{- return({'mode': 'update', 'period_ends': '(' ~ conditions | join(' or ') ~ ')',
+        ~ ' and any not computed before; the other ' ~ ((period_ends | length) - (ends | length))
+        ~ ' stay.', info=true) -%}
+    {{- return({'mode': 'update', 'period_ends': tiering.date_in('as_of_date', ends),
+                'ends_before': tiering.date_in('as_of_date', ends_before),
                 'state_version': compute_all.state_version}) -}}
 {% endmacro %}
+
+{#- SQL: whether the date `expression` is one of `days` (ISO date strings); false for none. -#}
+{% macro date_in(expression, days) -%}
+    {%- if days | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        {%- set literals = [] -%}
+        {%- for day in days -%}
+            {%- do literals.append('cast(' ~ tiering.string_literal(day) ~ ' as date)') -%}
+        {%- endfor -%}
+        {{ expression }} in ({{ literals | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
 
 {#- Post-hooks of a history table (`relation`) after an incremental run, which wrote only the
     period ends it computed: step 'prune' deletes the period ends that int_period_ends no longer
@@ -78,8 +112,8 @@
     the mart (`relation`, which records in `column` the period end of each row and in
     source_computed_at the computed_at of the history rows it read for it) must read again:
     every period end outside an incremental run ('all'), else those whose rows in the history
-    were computed after the mart read them, or that the mart does not hold ('ends', date
-    literals). Use with changed_end. -#}
+    were computed after the mart read them, or that the mart does not hold ('ends', ISO date
+    strings). Use with changed_end. -#}
 {% macro history_changes(relation, column) %}
     {%- if not execute or model.resource_type != 'model' or not is_incremental() -%}
         {{- return({'all': true, 'ends': []}) -}}
@@ -95,7 +129,7 @@
     {%- set changed = [] -%}
     {%- for day, computed_at in computed -%}
         {%- if read.get(day | string) != computed_at | string -%}
-            {%- do changed.append('cast(' ~ tiering.string_literal(day | string) ~ ' as date)') -%}
+            {%- do changed.append(day | string) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- do log(relation.identifier ~ ': ' ~ changed | length ~ ' of ' ~ computed | length
@@ -112,7 +146,7 @@
     {%- else -%}
         {%- set tests = [] -%}
         {%- for expression in expressions -%}
-            {%- do tests.append(expression ~ ' in (' ~ changes.ends | join(', ') ~ ')') -%}
+            {%- do tests.append(tiering.date_in(expression, changes.ends)) -%}
         {%- endfor -%}
         ({{ tests | join(' or ') }})
     {%- endif -%}

@@ -254,9 +254,7 @@ earlier_rows as (
             as_of_date,
             {{ carried | join(',\n            ') }}
         from {{ this }}
-        where
-            as_of_date in (select period_ends.previous_as_of_date from period_ends)
-            and as_of_date not in (select period_ends.as_of_date from period_ends)
+        where {{ plan.ends_before }}
     {%- endif %}
 ),
 
