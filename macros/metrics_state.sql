@@ -50,8 +50,9 @@
     the new rows carry, and for an update the previous state (computed_since: its run start as a
     timestamp expression; previous_as_of: its as-of date as a date expression), the new as-of
     date (as_of_date, a date expression; a constant, so that the engine filters the rows crossing
-    an edge while it scans them) and has_cost (whether profit is known). `quiet`: no log line. -#}
-{% macro metrics_plan(relation, quiet=false) %}
+    an edge while it scans them) and has_cost (whether profit is known). `quiet`: no log line.
+    `latest_run_only`: as reason_to_compute_all's (a history table). -#}
+{% macro metrics_plan(relation, quiet=false, latest_run_only=false) %}
     {%- if not execute or model.resource_type != 'model' -%}
         {{- return({'mode': 'full', 'state_version': 'none'}) -}}
     {%- endif -%}
@@ -61,7 +62,7 @@
         {{- return({'mode': 'full', 'state_version': 'none'}) -}}
     {%- endif -%}
     {%- set state_version = tiering.metrics_state_version(rows) -%}
-    {%- set reason = tiering.reason_to_compute_all(relation, rows) -%}
+    {%- set reason = tiering.reason_to_compute_all(relation, rows, latest_run_only) -%}
     {%- if reason is string -%}
         {%- if not quiet -%}
             {%- do log(relation.identifier ~ ': computing every customer (' ~ reason ~ ').', info=true) -%}
@@ -86,8 +87,10 @@
 {#- Why int_customer_metrics (`relation`) must be computed from every transaction (a text), or the
     previous state to update: {'computed_at': its run start as text, 'computed_since': the same as
     a timestamp expression, 'previous_as_of' and 'as_of_date': the previous and the new as-of date,
-    YYYY-MM-DD, 'has_cost': whether profit is known}. `rows` is base_transaction_rows. -#}
-{% macro reason_to_compute_all(relation, rows) %}
+    YYYY-MM-DD, 'has_cost': whether profit is known}. `rows` is base_transaction_rows. With
+    `latest_run_only` (the history tables), the state is that of the rows of the table's latest
+    run: a run that updates some period ends leaves the others as they are, state included. -#}
+{% macro reason_to_compute_all(relation, rows, latest_run_only=false) %}
     {%- if not is_incremental() -%}
         {{- return('first build, or --full-refresh') -}}
     {%- endif -%}
@@ -95,8 +98,10 @@
     {%- if 'state_version' not in columns -%}
         {{- return('built by an earlier release') -}}
     {%- endif -%}
+    {%- set scope = relation if not latest_run_only else '(select * from ' ~ relation
+        ~ ' where computed_at = (select max(computed_at) from ' ~ relation ~ ')) as latest_run' -%}
     {%- set state = run_query('select min(state_version), max(state_version), max(as_of_date) from '
-        ~ relation).rows[0] -%}
+        ~ scope).rows[0] -%}
     {%- if state[0] is none or state[0] != state[1] -%}
         {{- return('no previous state') -}}
     {%- endif -%}
@@ -164,13 +169,14 @@
     where first_earlier.copy_number > 1
 {%- endmacro %}
 
-{#- Pre-hook of int_customer_metrics: under an incremental run that computes every customer again
-    (metrics_plan), delete every row first, so that the table holds what the run computes. -#}
-{% macro empty_unless_updated(relation) %}
+{#- Pre-hook of int_customer_metrics (and, with `latest_run_only`, of the history tables): under an
+    incremental run that computes every customer again (metrics_plan), delete every row first, so
+    that the table holds what the run computes. -#}
+{% macro empty_unless_updated(relation, latest_run_only=false) %}
     {%- if not execute or not is_incremental() -%}
         {{- return('') -}}
     {%- endif -%}
-    {%- if tiering.metrics_plan(relation, quiet=true).mode == 'full' -%}
+    {%- if tiering.metrics_plan(relation, quiet=true, latest_run_only=latest_run_only).mode == 'full' -%}
         {{- return('delete from ' ~ relation) -}}
     {%- endif -%}
     {{- return('') -}}

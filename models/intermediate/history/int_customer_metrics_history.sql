@@ -11,11 +11,8 @@
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook="{{ tiering.empty_unless_updated(this) }}",
-    post_hook=[
-        "{{ tiering.finish_history(this, 'prune') }}",
-        "{{ tiering.finish_history(this, 'mark') }}",
-    ],
+    pre_hook="{{ tiering.empty_unless_updated(this, latest_run_only=true) }}",
+    post_hook="{{ tiering.prune_period_ends(this, ['as_of_date']) }}",
 ) }}
 {%- set lifecycle_period_days = tiering.setting('lifecycle_period_days') %}
 {%- set plan = tiering.history_plan(this) %}
