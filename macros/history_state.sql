@@ -75,7 +75,7 @@
         customer_tier_history, where all 38 took 6.2 GB at the peak, spilling). -#}
     {%- if 2 * (ends | length) > period_ends | length -%}
         {%- do log(relation.identifier ~ ': ' ~ ends | length ~ ' of ' ~ period_ends | length
-            ~ ' period ends changed (' ~ changes ~ '); computing all ' ~ period_ends | length
+            ~ ' period ends changed (' ~ changes ~ '; computing all ' ~ period_ends | length
             ~ ' (less memory than picking most of them).', info=true) -%}
         {{- return({'mode': 'update', 'period_ends': '1 = 1', 'ends_before': '1 = 0',
                     'state_version': compute_all.state_version}) -}}
