@@ -16,16 +16,20 @@ import psycopg2
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun, run_dbt
 from customer_tiering.postgres import PgServer, load_csv_tables
 
-MARTS = (
-    "customer_tiers",
-    "tier_strategies",
-    "pyramid_summary",
-    "segment_evaluation",
+# The marts of the history (tag history): incremental, by period end.
+HISTORY_MARTS = (
     "customer_tier_history",
     "tier_migrations",
     "customer_flows",
     "tier_kpis",
     "tier_backtest",
+)
+MARTS = (
+    "customer_tiers",
+    "tier_strategies",
+    "pyramid_summary",
+    "segment_evaluation",
+    *HISTORY_MARTS,
 )
 MART_KEYS = {
     "customer_tiers": "customer_id",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import ON_POSTGRES
-from engines import MARTS, DuckDBEngine, PostgresEngine, Row, build, fetch_mart
+from engines import HISTORY_MARTS, MARTS, DuckDBEngine, PostgresEngine, Row, build, fetch_mart
 
 pytestmark = ON_POSTGRES
 
@@ -83,3 +83,14 @@ def test_postgres_updates_the_customer_metrics_on_a_rerun(postgres_engine: Postg
         )
         == []
     )
+
+
+def test_postgres_updates_the_history_on_a_rerun(postgres_engine: PostgresEngine) -> None:
+    """A rerun of the history on unchanged input takes its update path (the as-of date's period
+    end computed again into the contracted incremental marts) and leaves every row as it was."""
+    before = {mart: fetch_mart(postgres_engine, mart) for mart in HISTORY_MARTS}
+    run = build(postgres_engine, "run", "--select", "tag:history")
+    assert "customer_tier_history: computing 1 of " in run.output
+    for mart in HISTORY_MARTS:
+        differences = _differences(fetch_mart(postgres_engine, mart), before[mart])
+        assert not differences, f"{mart}: {len(differences)} differences, e.g. {differences[:5]}"

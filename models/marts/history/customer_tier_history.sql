@@ -271,7 +271,7 @@ with_previous as (
 
 final as (
     select
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(customer_id as {{ tiering.type_contract_string() }}) as customer_id,
         cast(as_of_date as date) as as_of_date,
         cast(period_start as date) as period_start,
         cast(previous_as_of_date as date) as previous_as_of_date,
@@ -290,25 +290,25 @@ final as (
         cast(r_score as {{ dbt.type_int() }}) as r_score,
         cast(f_score as {{ dbt.type_int() }}) as f_score,
         cast(m_score as {{ dbt.type_int() }}) as m_score,
-        cast(rfm_cell as {{ dbt.type_string() }}) as rfm_cell,
-        cast(rfm_segment as {{ dbt.type_string() }}) as rfm_segment,
+        cast(rfm_cell as {{ tiering.type_contract_string() }}) as rfm_cell,
+        cast(rfm_segment as {{ tiering.type_contract_string() }}) as rfm_segment,
         cast(pyramid_value as {{ dbt.type_numeric() }}) as pyramid_value,
         cast(revenue_rank as {{ dbt.type_int() }}) as revenue_rank,
         cast(percent_rank as {{ tiering.type_double() }}) as percent_rank,
         cast(cumulative_revenue_share as {{ tiering.type_double() }}) as cumulative_revenue_share,
-        cast(pyramid_tier as {{ dbt.type_string() }}) as pyramid_tier,
-        cast(pareto_class as {{ dbt.type_string() }}) as pareto_class,
-        cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
-        cast(value_loyalty_grade as {{ dbt.type_string() }}) as value_loyalty_grade,
-        cast(b2b_segment as {{ dbt.type_string() }}) as b2b_segment,
+        cast(pyramid_tier as {{ tiering.type_contract_string() }}) as pyramid_tier,
+        cast(pareto_class as {{ tiering.type_contract_string() }}) as pareto_class,
+        cast(lifecycle_stage as {{ tiering.type_contract_string() }}) as lifecycle_stage,
+        cast(value_loyalty_grade as {{ tiering.type_contract_string() }}) as value_loyalty_grade,
+        cast(b2b_segment as {{ tiering.type_contract_string() }}) as b2b_segment,
         is_known_before,
         cast(coalesce(previous_period_revenue, 0) as {{ dbt.type_numeric() }}) as previous_period_revenue,
         cast(coalesce(previous_period_purchases, 0) as {{ dbt.type_int() }}) as previous_period_purchases,
         {%- for scheme in tiering.segment_schemes() %}
-            cast(previous_{{ scheme }} as {{ dbt.type_string() }}) as previous_{{ scheme }},
+            cast(previous_{{ scheme }} as {{ tiering.type_contract_string() }}) as previous_{{ scheme }},
         {%- endfor %}
         {{ tiering.run_timestamp() }} as computed_at,
-        cast({{ tiering.string_literal(plan.state_version) }} as {{ dbt.type_string() }}) as state_version
+        cast({{ tiering.string_literal(plan.state_version) }} as {{ tiering.type_contract_string() }}) as state_version
     from with_previous
 )
 

@@ -84,8 +84,8 @@ segment_kpis as (
 final as (
     select
         cast(as_of_date as date) as as_of_date,
-        cast(scheme as {{ dbt.type_string() }}) as scheme,
-        cast(segment as {{ dbt.type_string() }}) as segment,
+        cast(scheme as {{ tiering.type_contract_string() }}) as scheme,
+        cast(segment as {{ tiering.type_contract_string() }}) as segment,
         cast(customers as {{ dbt.type_int() }}) as customers,
         cast(active_customers as {{ dbt.type_int() }}) as active_customers,
         cast(purchases as {{ dbt.type_int() }}) as purchases,

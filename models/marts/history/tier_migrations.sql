@@ -71,14 +71,14 @@ directed as (
 -- source_computed_at: the computed_at of the later period end's rows (macro history_changes).
 final as (
     select
-        cast(scheme as {{ dbt.type_string() }}) as scheme,
+        cast(scheme as {{ tiering.type_contract_string() }}) as scheme,
         cast(from_as_of_date as date) as from_as_of_date,
         cast(to_as_of_date as date) as to_as_of_date,
-        cast(from_segment as {{ dbt.type_string() }}) as from_segment,
-        cast(to_segment as {{ dbt.type_string() }}) as to_segment,
+        cast(from_segment as {{ tiering.type_contract_string() }}) as from_segment,
+        cast(to_segment as {{ tiering.type_contract_string() }}) as to_segment,
         cast(from_tier_order as {{ dbt.type_int() }}) as from_tier_order,
         cast(to_tier_order as {{ dbt.type_int() }}) as to_tier_order,
-        cast(direction as {{ dbt.type_string() }}) as direction,
+        cast(direction as {{ tiering.type_contract_string() }}) as direction,
         cast(customers as {{ dbt.type_int() }}) as customers,
         cast(revenue as {{ dbt.type_numeric() }}) as revenue,
         source_computed_at
