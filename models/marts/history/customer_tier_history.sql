@@ -308,7 +308,9 @@ final as (
             cast(previous_{{ scheme }} as {{ tiering.type_contract_string() }}) as previous_{{ scheme }},
         {%- endfor %}
         {{ tiering.run_timestamp() }} as computed_at,
-        cast({{ tiering.string_literal(plan.state_version) }} as {{ tiering.type_contract_string() }}) as state_version
+        cast(
+            {{ tiering.string_literal(plan.state_version) }} as {{ tiering.type_contract_string() }}
+        ) as state_version
     from with_previous
 )
 
