@@ -31,13 +31,19 @@ to_utf8 = $(if $(and $(strip $(ENCODING)),$(strip $(1))),$(BIN)/python -m custom
 INPUT_VARS := $(if $(strip $(TRANSACTIONS)),transactions_path: '$(call input_file,$(TRANSACTIONS))')$(if $(strip $(CUSTOMERS)),$(comma) customers_path: '$(call input_file,$(CUSTOMERS))')
 DBT_VARS := {$(INPUT_VARS)$(if $(and $(strip $(INPUT_VARS)),$(strip $(VARS))),$(comma) )$(strip $(VARS))}
 
+# make nightly: the same inputs and vars as make build; the marts are published to the serving file
+# (BI tools open it read-only) only when every test passed. ALLOW_STALE=1 publishes stale data too.
+export TIERING_SERVING_PATH ?= $(CURDIR)/serving/tiering.duckdb
+ALLOW_STALE ?=
+NIGHTLY_ARGS ?=
+
 # make bench SIZES=1000000,10000000,100000000 (transaction counts); not part of make test.
 # BENCH_ARGS: more options of customer_tiering.bench, e.g. '--repeats 3 --postgres-max 0'.
 SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
-.PHONY: help venv demo-data build test lint fix test-python docs bench clean
+.PHONY: help venv demo-data build nightly test lint fix test-python docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +65,11 @@ build: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Run the pipeline on Duc
 	$(call to_utf8,$(CUSTOMERS))
 	$(BIN)/dbt build --vars "$(DBT_VARS)" $(BUILD_ARGS)
 	$(BIN)/python -m customer_tiering.report --duckdb "$(TIERING_DUCKDB_PATH)"
+
+nightly: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Build and test, then publish the marts to the serving database (exit 0 = published)
+	$(call to_utf8,$(TRANSACTIONS))
+	$(call to_utf8,$(CUSTOMERS))
+	$(BIN)/python -m customer_tiering.nightly --vars "$(DBT_VARS)" $(if $(strip $(ALLOW_STALE)),--allow-stale) $(NIGHTLY_ARGS) -- $(BUILD_ARGS)
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
 
@@ -82,4 +93,4 @@ bench: venv ## Benchmark dbt build/run against the raw-SQL floor and pandas (SIZ
 	$(BIN)/python -m customer_tiering.bench --sizes $(SIZES) --work-dir $(BENCH_DIR) $(BENCH_ARGS)
 
 clean: ## Remove generated files (keeps the virtual environment)
-	rm -rf target logs data tiering.duckdb
+	rm -rf target logs data serving tiering.duckdb

@@ -47,7 +47,7 @@
     before that are no longer in the input) and input_files (how many files the input has). -#}
 {% macro load_plan(relation) %}
     {%- set current = tiering.current_load_versions() -%}
-    {%- set run_date = tiering.date_literal(run_started_at.strftime('%Y-%m-%d'), 'run date') -%}
+    {%- set run_date = tiering.run_date() -%}
     {#- Two queries: the second reads only the few rows dated in the future (half the time of one
         aggregate at 100 M rows). -#}
     {%- set loaded = run_query("select distinct source_file, load_version from " ~ relation) -%}

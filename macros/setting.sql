@@ -90,6 +90,19 @@
         {%- if value is not boolean -%}
             {{ tiering.raise_var_error(name, value, 'true or false') }}
         {%- endif -%}
+    {%- elif name == 'timezone' -%}
+        {%- if value is not none and (value is not string or value not in modules.pytz.all_timezones_set) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a time zone name of the IANA database, e.g. Asia/Shanghai or Europe/Berlin, or null') }}
+        {%- endif -%}
+    {%- elif name in ['freshness_warn_days', 'freshness_error_days'] -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of days of at least 1, e.g. 2') }}
+        {%- endif -%}
+        {%- if name == 'freshness_error_days' and value < tiering.setting('freshness_warn_days') -%}
+            {{ tiering.raise_var_error(name, value,
+                'a number of days at least freshness_warn_days (' ~ var('freshness_warn_days') ~ ')') }}
+        {%- endif -%}
     {%- elif name == 'csv_encoding' -%}
         {%- do tiering.check_choice(name, value | lower if value is string else value,
             ['utf-8', 'utf-16', 'latin-1', 'gb18030', 'gbk']) -%}
@@ -111,7 +124,8 @@
                 'backtest_horizon_periods',
                 'date_formats',
                 'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
-                'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row']) -}}
+                'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row',
+                'timezone', 'freshness_warn_days', 'freshness_error_days']) -}}
 {% endmacro %}
 
 {#- on-run-start: every checked var, so that a bad one stops the run before any model. -#}

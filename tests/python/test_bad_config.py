@@ -47,6 +47,13 @@ BAD_VARS = [
     ),
     ({"lapsed_share_warn": 2}, "Invalid var lapsed_share_warn=2"),
     ({"verify_every_row": "yes"}, "Invalid var verify_every_row="),
+    ({"timezone": "China Standard Time"}, "expected a time zone name of the IANA database"),
+    ({"timezone": 8}, "Invalid var timezone=8"),
+    ({"freshness_warn_days": 0}, "Invalid var freshness_warn_days=0"),
+    (
+        {"freshness_warn_days": 10, "freshness_error_days": 7},
+        "at least freshness_warn_days (10)",
+    ),
     ({"lifecycle_new_days": 0}, "Invalid var lifecycle_new_days=0"),
     ({"lifecycle_churn_days": 36.5}, "Invalid var lifecycle_churn_days=36.5"),
     ({"lifecycle_period_days": "half a year"}, "Invalid var lifecycle_period_days"),

@@ -18,7 +18,7 @@
 {%- set earliest_valid_date = tiering.setting('earliest_valid_date') %}
 {%- set earliest_valid_date_sql = tiering.date_literal(earliest_valid_date, 'earliest_valid_date')
     if earliest_valid_date is not none else 'cast(null as date)' %}
-{%- set run_date = tiering.date_literal(run_started_at.strftime('%Y-%m-%d'), 'run date') %}
+{%- set run_date = tiering.run_date() %}
 {%- set date_formats = tiering.setting('date_formats') %}
 {%- set decimal_separator = tiering.setting('decimal_separator') %}
 {%- set thousands_separator = tiering.setting('thousands_separator') %}
