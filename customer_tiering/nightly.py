@@ -31,7 +31,7 @@ import duckdb
 import psycopg2
 
 from customer_tiering.dbt_runner import PROJECT_DIR, dbt_executable
-from customer_tiering.postgres import dsn_from_env
+from customer_tiering.postgres import dsn_from_env, with_hash_key
 from customer_tiering.publish import (
     BUILD_MARTS_SCHEMA,
     DuckDBServing,
@@ -109,7 +109,7 @@ def _dbt(options: Options, *command: str) -> tuple[int, str]:
     with subprocess.Popen(
         args,
         cwd=PROJECT_DIR,
-        env={"DBT_PROFILES_DIR": str(PROJECT_DIR), **os.environ},
+        env=with_hash_key({"DBT_PROFILES_DIR": str(PROJECT_DIR), **os.environ}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -72,6 +72,7 @@ SUPERUSER = "postgres"
 DEFAULT_DBNAME = "tiering"
 LOCALHOST = "127.0.0.1"
 STATE_FILE = "tiering-pg.json"
+HASH_KEY_VARIABLE = "TIERING_HASH_KEY"
 ENV_PREFIX = "TIERING_PG_"
 ROW_NUMBER_COLUMN = "source_row_number"
 FILE_COLUMN = "source_file"
@@ -581,6 +582,17 @@ def read_state(base_dir: Path) -> PgServer:
         return PgServer.from_json(state.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise PostgresError(f"no server state in {state}") from exc
+
+
+def with_hash_key(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` with the key of the keyed email hash (TIERING_HASH_KEY) passed to PostgreSQL as
+    the session setting tiering.hash_key (libpq's PGOPTIONS), so that it never appears in SQL."""
+    found = dict(environ)
+    key = found.get(HASH_KEY_VARIABLE)
+    if key:
+        escaped = key.replace("\\", "\\\\").replace(" ", "\\ ")
+        found["PGOPTIONS"] = f"{found.get('PGOPTIONS', '')} -c tiering.hash_key={escaped}".strip()
+    return found
 
 
 def dsn_from_env(environ: Mapping[str, str] | None = None) -> str:

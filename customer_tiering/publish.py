@@ -6,7 +6,8 @@ new connection opens the new one; there is never a moment without a complete fil
 file is made read-only (mode 0444), so a BI tool must open it read-only and never locks it.
 
 PostgreSQL: the marts are copied into the schema `<serving>_next`, granted to the BI role, and
-swapped with the serving schema in one transaction (two renames); the old one is then dropped.
+swapped with the serving schema in one transaction (two renames); the replaced schema is then
+dropped, or by the next run when a reader still holds it.
 
 Only the marts schema is copied (no raw, staging or intermediate table, so no personal data), plus
 the table `published_run`, one row naming the run and its as-of date.
@@ -221,17 +222,31 @@ class PostgresServing:
             connection.close()
 
     def clean_leftovers(self) -> None:
+        """Drop the copy a killed run left half-made, and the copies replaced by earlier
+        publications. A replaced copy that a reader still uses (a BI query, or a transaction left
+        open) is left for the next run: waiting for it would hold the nightly run hostage."""
         with self._transaction() as cursor:
-            for suffix in ("_next", "_old"):
-                cursor.execute(
-                    sql.SQL("drop schema if exists {} cascade").format(
-                        sql.Identifier(self.schema + suffix)
-                    )
+            cursor.execute(
+                sql.SQL("drop schema if exists {} cascade").format(
+                    sql.Identifier(self.schema + "_next")
                 )
+            )
+        for (replaced,) in self.fetch(
+            "select nspname from pg_namespace where nspname like %s order by nspname",
+            [self.schema + "_replaced_%"],
+        ):
+            try:
+                with self._transaction() as cursor:
+                    cursor.execute("set local lock_timeout = '2s'")
+                    cursor.execute(
+                        sql.SQL("drop schema {} cascade").format(sql.Identifier(replaced))
+                    )
+            except psycopg2.errors.LockNotAvailable:
+                print(f"{replaced} is still read by a session; the next run drops it", flush=True)
 
-    def fetch(self, query: str) -> list[tuple[Any, ...]]:
+    def fetch(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._transaction() as cursor:
-            cursor.execute(query)
+            cursor.execute(query, params)
             return cursor.fetchall()
 
     def publish(self, run: PublishedRun, tables: Sequence[str]) -> None:
@@ -270,7 +285,8 @@ class PostgresServing:
             if cursor.fetchone():
                 cursor.execute(
                     sql.SQL("alter schema {} rename to {}").format(
-                        sql.Identifier(self.schema), sql.Identifier(self.schema + "_old")
+                        sql.Identifier(self.schema),
+                        sql.Identifier(f"{self.schema}_replaced_{run.run_id[:12]}"),
                     )
                 )
             cursor.execute(
@@ -278,7 +294,7 @@ class PostgresServing:
                     next_schema, sql.Identifier(self.schema)
                 )
             )
-        # Dropping the old copy waits for the readers still using it; the swap does not.
+        # The swap waits for no reader; dropping the replaced copy may (see clean_leftovers).
         self.clean_leftovers()
 
     def _grant(self, cursor: Any, schema: sql.Identifier) -> None:

@@ -102,10 +102,12 @@
         'missing_transaction_date': 'every row needs a transaction_date',
         'unparseable_transaction_date': 'set the var date_formats to the way the file writes dates, e.g. [YYYYMMDD]',
         'transaction_date_too_early': 'set the var earliest_valid_date before your oldest transaction, or null',
-        'transaction_date_in_future': "fix the dates, or the machine's clock",
+        'transaction_date_in_future': "fix the dates, the machine's clock, or set the var timezone to the business's zone",
         'missing_amount': 'every row needs an amount',
         'non_numeric_amount': "set the vars decimal_separator and thousands_separator, e.g. ',' and '.'",
+        'amount_out_of_range': 'check the amount column: amounts of more than 18 integer digits, or below 0.000001, are not money',
         'cancelled': 'cancelled transactions never count; nothing to fix',
+        'refund_with_positive_amount': 'export refunds and returns as negative amounts',
         'duplicate_transaction_id': 'for order lines sharing a transaction_id set the var transaction_grain: line',
         'duplicate_line': 'give each line a line_id, or remove the copies',
     }) -}}

@@ -1,6 +1,7 @@
 {#- A date from text in one of `formats` (the var date_formats), or null when the text
     matches none of them or names a day that does not exist (2023-02-30, year 0000). A time after
-    the date (' 14:22:05' or 'T14:22:05') is ignored. Which texts are dates is decided by one
+    the date (' 14:22:05', 'T14:22:05+08:00'; time_suffix_pattern) is ignored: the date is the
+    day as written, in the writer's zone. Which texts are dates is decided by one
     regular expression per format (date_format_pattern), alike on every engine; the default
     implementation then checks the day with integer arithmetic before the cast, so no engine ever
     casts an impossible date (no try_cast, no exception handler); DuckDB's uses try_strptime,
@@ -58,7 +59,15 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set separator_pattern = '[' ~ parsed.separator ~ ']' if parsed.separator else '' -%}
-    {{- return(pattern | join(separator_pattern) ~ '([ T].*)?') -}}
+    {{- return(pattern | join(separator_pattern) ~ tiering.time_suffix_pattern()) -}}
+{% endmacro %}
+
+{#- What may follow a date: nothing, or a time (' 14:22', 'T14:22:05.123', ' 2:30 PM'), optionally
+    with a zone ('Z', ' UTC', '+08:00', '-0500'). Anything else ('2026-01-05 garbage') makes the
+    text no date. -#}
+{% macro time_suffix_pattern() %}
+    {{- return('([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?( ?[AaPp][Mm])?'
+        ~ '( ?(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?))?)?') -}}
 {% endmacro %}
 
 {#- The date of year, month and day given as digit texts (year 4 digits, month and day 1 or 2),

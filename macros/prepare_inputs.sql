@@ -86,6 +86,16 @@
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": a path with a quote character is not supported; rename the file.") }}
     {%- endif -%}
     {%- set files = tiering.input_file_versions(path) -%}
+    {%- if files | length == 0 and tiering.input_file_versions(path.rstrip('/') ~ '/*') | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": that path is a folder: pass a glob of its files, "
+            ~ "e.g. " ~ path.rstrip('/') ~ "/*.csv.") }}
+    {%- endif -%}
+    {%- for file_name, file_version in files if file_version.startswith('0-') -%}
+        {{ exceptions.raise_compiler_error(
+            "The input file " ~ file_name ~ " (matched by the var " ~ var_name ~ "=" ~ path ~ ") is empty "
+            ~ "(0 bytes): the export wrote nothing. Export it again, or remove it from the folder.") }}
+    {%- endfor -%}
     {%- if files | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": no file matches that path. Pass the path "
@@ -122,7 +132,25 @@
 {#- DuckDB: the select over one input file, in the contract's shape, its columns checked. -#}
 {% macro input_file_branch(table_name, file_name, file_version, var_name) %}
     {%- set reader = tiering.file_reader(file_name, var_name) -%}
-    {%- set columns = run_query('describe select * from ' ~ reader).columns[0].values() -%}
+    {%- set described = run_query('describe select * from ' ~ reader) -%}
+    {%- if reader.startswith('read_csv') and tiering.setting('csv_delimiter') is none
+            and tiering.lacks_required_columns(table_name, described.columns[0].values()) -%}
+        {#- DuckDB found no consistent number of fields (it then reads one column, or starts after
+            the last odd row): a ragged row does that. Read again with rows padded to the header's
+            fields, and keep that reading when it finds the header. -#}
+        {%- set padded_reader = tiering.file_reader(file_name, var_name, ['null_padding = true']) -%}
+        {%- set padded = run_query('describe select * from ' ~ padded_reader) -%}
+        {%- if not tiering.lacks_required_columns(table_name, padded.columns[0].values()) -%}
+            {%- do tiering.check_no_extra_fields(padded_reader, padded.columns[0].values(), file_name) -%}
+            {%- set reader = padded_reader -%}
+            {%- set described = padded -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set columns = described.columns[0].values() -%}
+    {%- set types = {} -%}
+    {%- for row in described.rows if row[1] == 'TIMESTAMP WITH TIME ZONE' -%}
+        {%- do types.update({row[0] | lower | trim: row[1]}) -%}
+    {%- endfor -%}
     {%- do tiering.check_required_columns(table_name, columns, file_name) -%}
     {%- set present = {} -%}
     {%- for column in columns -%}
@@ -136,6 +164,11 @@
             {%- set expression = tiering.string_literal(file_name) -%}
         {%- elif name == 'source_file_version' -%}
             {%- set expression = tiering.string_literal(file_version) -%}
+        {%- elif name in present and name in types -%}
+            {#- An instant (Parquet timestamp with a time zone): its date and time in the
+                business's zone (var timezone), or in UTC without it. -#}
+            {%- set expression = "strftime(timezone(" ~ tiering.string_literal(tiering.setting('timezone') or 'UTC')
+                ~ ", " ~ adapter.quote(present[name]) ~ "), '%Y-%m-%d %H:%M:%S')" -%}
         {%- elif name in present -%}
             {%- set expression = adapter.quote(present[name]) -%}
         {%- elif name == 'source_row_number' -%}
@@ -152,7 +185,7 @@
 
 {#- DuckDB: the table function that reads `path`, by its extension, with the CSV options of the
     vars csv_delimiter and csv_encoding. -#}
-{% macro file_reader(path, var_name) %}
+{% macro file_reader(path, var_name, extra_options=[]) %}
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
         {{- return("read_parquet('" ~ path ~ "')") -}}
@@ -160,7 +193,7 @@
         {{ exceptions.raise_compiler_error(
             "Invalid var " ~ var_name ~ "=" ~ path ~ ": expected a .csv, .csv.gz, .txt or .parquet file.") }}
     {%- endif -%}
-    {%- set options = ['header = true', 'all_varchar = true'] -%}
+    {%- set options = ['header = true', 'all_varchar = true'] + extra_options -%}
     {%- set delimiter = tiering.setting('csv_delimiter') -%}
     {%- if delimiter is not none -%}
         {%- do options.append('delim = ' ~ tiering.string_literal(delimiter)) -%}
@@ -177,6 +210,26 @@
         {%- do options.append("encoding = '" ~ encoding ~ "'") -%}
     {%- endif -%}
     {{- return("read_csv('" ~ path ~ "', " ~ options | join(', ') ~ ")") -}}
+{% endmacro %}
+
+{#- DuckDB, a CSV file read with rows padded to its header: a row with more fields than the header
+    gets extra columns (column4, ...), and its values cannot be trusted (a field with the delimiter
+    that is not quoted shifts the others). Stop, naming the first such line. -#}
+{% macro check_no_extra_fields(reader, columns, file_name) %}
+    {%- set extra = [] -%}
+    {%- for column in columns if modules.re.fullmatch('column[0-9]+', column) -%}
+        {%- do extra.append(column) -%}
+    {%- endfor -%}
+    {%- if extra -%}
+        {%- set found = run_query('select line from (select row_number() over () + 1 as line, '
+            ~ adapter.quote(extra[0]) ~ ' as extra_field from ' ~ reader ~ ') as numbered'
+            ~ ' where extra_field is not null order by line limit 1') -%}
+        {{ exceptions.raise_compiler_error(
+            "A row of " ~ file_name ~ " has more fields than its header (" ~ (columns | length - extra | length)
+            ~ "), first on line " ~ found.columns[0].values()[0] ~ ": a value holding the delimiter must be "
+            ~ "quoted ('1,234.00'). Fix the export; rows with fewer fields are read, their missing "
+            ~ "values empty.") }}
+    {%- endif -%}
 {% endmacro %}
 
 {% macro raw_relation(table_name) %}
@@ -204,6 +257,12 @@
     {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
     {%- do tiering.drop_input(table_name) -%}
     {%- do run_query('create table ' ~ tiering.raw_relation(table_name) ~ ' (' ~ columns | join(', ') ~ ')') -%}
+{% endmacro %}
+
+{#- True when `columns` (names found in an input) lack a required column of the input contract. -#}
+{% macro lacks_required_columns(table_name, columns) %}
+    {%- set present = columns | map('lower') | map('trim') | list -%}
+    {{- return(tiering.input_contract(table_name).required | reject('in', present) | list | length > 0) -}}
 {% endmacro %}
 
 {% macro check_required_columns(table_name, columns, where) %}

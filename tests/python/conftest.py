@@ -52,6 +52,16 @@ COLLATION_PROBE_ROWS = (
 )
 
 
+# Rows of the reject rules the generator does not write: amounts out of range and a refund status
+# with a positive amount (columns as in the generated file, status last).
+RULE_PROBE_ROWS = (
+    "PROBE-HUGE,C0001,2026-05-02,12345678901234567890,,,,,",
+    "PROBE-TINY,C0001,2026-05-02,0.0000004,,,,,",
+    "PROBE-REFUND,C0001,2026-05-02,25.00,,,,,Refunded",
+    "PROBE-RETURN,C0001,2026-05-02,-25.00,,,,,returned",
+)
+
+
 ON_POSTGRES = pytest.mark.xdist_group("postgres")
 
 
@@ -79,14 +89,14 @@ def _shared_folder(
 @pytest.fixture(scope="session")
 def fixture_files(tmp_path_factory: pytest.TempPathFactory) -> GeneratedFiles:
     """Generated transactions and customers with dirty rows of every reject kind, and the
-    collation probe rows; generated once per session, at one path for every worker."""
+    collation and rule probe rows; generated once per session, at one path for every worker."""
     with _shared_folder(tmp_path_factory, "fixture-data") as (folder, made):
         record = folder / "files.pickle"
         if made:
             return pickle.loads(record.read_bytes())
         files = generate(folder, FIXTURE_PARAMS)
         with files.transactions_path.open("a", encoding="utf-8") as out:
-            out.writelines(f"{row}\n" for row in COLLATION_PROBE_ROWS)
+            out.writelines(f"{row}\n" for row in (*COLLATION_PROBE_ROWS, *RULE_PROBE_ROWS))
         record.write_bytes(pickle.dumps(files))
         return files
 

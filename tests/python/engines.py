@@ -14,7 +14,7 @@ import duckdb
 import psycopg2
 
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun, run_dbt
-from customer_tiering.postgres import PgServer, load_csv_tables
+from customer_tiering.postgres import HASH_KEY_VARIABLE, PgServer, load_csv_tables, with_hash_key
 
 # The marts of the history (tag history): incremental, by period end.
 HISTORY_MARTS = (
@@ -57,6 +57,8 @@ RUN_COLUMNS = ("computed_at", "source_computed_at", "state_version")
 # Every test build tiers within customer type and region as well (var tier_within), so that the
 # group columns are built and compared on every engine; a build may pass tier_within=[].
 TEST_TIER_WITHIN = ("customer_type", "region")
+# The secret of the keyed email hash in every test build (README, "Personal data").
+TEST_HASH_KEY = "test hash key, with a space"
 Row = dict[str, Any]
 LOG = logging.getLogger("tiering.tests")
 # `dbt build` without the unit tests, for tests about data, inputs and errors: the unit tests
@@ -90,13 +92,18 @@ class DuckDBEngine:
     customers_path: Path | None
     name: str = "duckdb"
     byte_order: str = ""
+    hash_key: str = TEST_HASH_KEY
     database: Path = field(init=False)
 
     def __post_init__(self) -> None:
         self.database = self.work_dir / "tiering.duckdb"
 
     def env(self) -> dict[str, str]:
-        return {"TIERING_TARGET": "duckdb", "TIERING_DUCKDB_PATH": str(self.database)}
+        return {
+            "TIERING_TARGET": "duckdb",
+            "TIERING_DUCKDB_PATH": str(self.database),
+            HASH_KEY_VARIABLE: self.hash_key,
+        }
 
     def input_vars(self) -> dict[str, Any]:
         found = {"transactions_path": str(self.transactions_path)}
@@ -121,7 +128,9 @@ class PostgresEngine:
     byte_order: str = ' collate "C"'
 
     def env(self) -> dict[str, str]:
-        return {"TIERING_TARGET": "postgres", **self.server.env()}
+        return with_hash_key(
+            {"TIERING_TARGET": "postgres", **self.server.env(), HASH_KEY_VARIABLE: TEST_HASH_KEY}
+        )
 
     def input_vars(self) -> dict[str, Any]:
         return {}

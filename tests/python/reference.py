@@ -29,7 +29,7 @@ import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,9 @@ TRANSACTION_DATE_TOO_EARLY = "transaction_date_too_early"
 TRANSACTION_DATE_IN_FUTURE = "transaction_date_in_future"
 MISSING_AMOUNT = "missing_amount"
 NON_NUMERIC_AMOUNT = "non_numeric_amount"
+AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
 CANCELLED = "cancelled"
+REFUND_WITH_POSITIVE_AMOUNT = "refund_with_positive_amount"
 DUPLICATE_TRANSACTION_ID = "duplicate_transaction_id"
 REJECT_REASONS: tuple[str, ...] = (
     MISSING_TRANSACTION_ID,
@@ -174,14 +176,26 @@ REJECT_REASONS: tuple[str, ...] = (
     TRANSACTION_DATE_IN_FUTURE,
     MISSING_AMOUNT,
     NON_NUMERIC_AMOUNT,
+    AMOUNT_OUT_OF_RANGE,
     CANCELLED,
+    REFUND_WITH_POSITIVE_AMOUNT,
     DUPLICATE_TRANSACTION_ID,
 )
+REFUND_STATUSES = frozenset({"refund", "refunded", "return", "returned"})
 
 # "Whitespace" is what SQL trim() removes: spaces only (DuckDB and PostgreSQL alike).
 _WHITESPACE = " "  # SQL trim(): spaces only
-_DATE_PATTERN = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})([ T].*)?")
+# A date, then optionally a time and a zone (nothing else).
+_DATE_PATTERN = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?( ?[AaPp][Mm])?"
+    r"( ?(Z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?))?)?"
+)
 _NUMBER_PATTERN = re.compile(r"[+-]?([0-9]{1,18}([.][0-9]*)?|[.][0-9]+)")
+# A number of any size: one that _NUMBER_PATTERN refuses is out of an amount's range.
+_ANY_NUMBER_PATTERN = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
+# The scale of an amount: a number that is not 0 but rounds to 0 here is out of range.
+_AMOUNT_QUANTUM = Decimal("0.000001")
 _PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 # Unbounded precision: additions, subtractions and comparisons are exact.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -356,10 +370,17 @@ def _classify_row(
     if amount_text == "":
         return MISSING_AMOUNT
     amount = _parse_number(amount_text)
+    if amount is None and _ANY_NUMBER_PATTERN.fullmatch(amount_text):
+        return AMOUNT_OUT_OF_RANGE
     if amount is None:
         return NON_NUMERIC_AMOUNT
-    if _trim(row.get("status")).lower() == "cancelled":
+    if amount != 0 and amount.quantize(_AMOUNT_QUANTUM, rounding=ROUND_HALF_UP) == 0:
+        return AMOUNT_OUT_OF_RANGE
+    status = _trim(row.get("status")).lower()
+    if status == "cancelled":
         return CANCELLED
+    if status in REFUND_STATUSES and amount > 0:
+        return REFUND_WITH_POSITIVE_AMOUNT
     return _Candidate(
         position=-1,
         transaction_id=transaction_id,

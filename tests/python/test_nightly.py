@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
+import hmac
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,114 +24,21 @@ from typing import Any
 import duckdb
 import pytest
 
-from customer_tiering.dbt_runner import PROJECT_DIR
 from customer_tiering.generate import GeneratedFiles
 from customer_tiering.publish import FAULT_VARIABLE
-from engines import HISTORY_MARTS, MART_KEYS, MARTS, RUN_COLUMNS, TEST_TIER_WITHIN
+from engines import MART_KEYS, MARTS, RUN_COLUMNS, TEST_HASH_KEY
+from nightly_run import (
+    ALLOW_STALE,
+    CORE_MARTS,
+    LIGHT,
+    LOCKED,
+    NOT_PUBLISHED,
+    PUBLISHED,
+    Nightly,
+    last_line,
+)
 
-PUBLISHED = 0
-NOT_PUBLISHED = 1
-LOCKED = 3
-# The fixture's transactions end on 2026-06-30: stale on any later day, so runs that are not
-# about freshness allow it.
-ALLOW_STALE = ("--allow-stale",)
 MAY = "2026-05-31"
-LIGHT = ("--exclude", "resource_type:unit_test", "tag:history")
-CORE_MARTS = tuple(mart for mart in MARTS if mart not in HISTORY_MARTS)
-
-
-@dataclass
-class Nightly:
-    """A build file, a serving file and their run log in one folder."""
-
-    folder: Path
-    inputs: dict[str, str]
-    # dbt build arguments besides these inputs and vars (the unit tests run elsewhere).
-    build_args: tuple[str, ...] = ("--exclude", "resource_type:unit_test")
-
-    @property
-    def build(self) -> Path:
-        return self.folder / "build.duckdb"
-
-    @property
-    def serving(self) -> Path:
-        return self.folder / "serving" / "tiering.duckdb"
-
-    @property
-    def run_log(self) -> Path:
-        return self.folder / "serving" / "tiering.runs.jsonl"
-
-    def command(self, *options: str, **dbt_vars: Any) -> list[str]:
-        all_vars = {
-            "tier_within": list(TEST_TIER_WITHIN),
-            **self.inputs,
-            **dbt_vars,
-        }
-        return [
-            sys.executable,
-            "-m",
-            "customer_tiering.nightly",
-            "--vars",
-            json.dumps(all_vars),
-            "--serving",
-            str(self.serving),
-            "--target-path",
-            str(self.folder / "target"),
-            *options,
-            "--",
-            *self.build_args,
-            "--log-path",
-            str(self.folder / "logs"),
-        ]
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DBT_PROFILES_DIR": str(PROJECT_DIR),
-            "TIERING_TARGET": "duckdb",
-            "TIERING_DUCKDB_PATH": str(self.build),
-            **extra,
-        }
-
-    def run(
-        self, *options: str, env: dict[str, str] | None = None, **dbt_vars: Any
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.command(*options, **dbt_vars),
-            cwd=PROJECT_DIR,
-            env=self.env(**(env or {})),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    def start(
-        self, *options: str, env: dict[str, str] | None = None, **dbt_vars: Any
-    ) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            self.command(*options, **dbt_vars),
-            cwd=PROJECT_DIR,
-            env=self.env(**(env or {})),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.run_log.read_text(encoding="utf-8").splitlines()]
-
-    def copy_to(self, folder: Path, build_args: tuple[str, ...] | None = None) -> Nightly:
-        shutil.copytree(self.folder, folder, dirs_exist_ok=True, ignore=_ignored)
-        return Nightly(folder, self.inputs, self.build_args if build_args is None else build_args)
-
-
-def _ignored(_folder: str, names: list[str]) -> list[str]:
-    return [name for name in names if name in ("target", "logs") or name.startswith(".")]
-
-
-def _last_line(run: subprocess.CompletedProcess[str]) -> str:
-    return run.stdout.strip().splitlines()[-1]
 
 
 def _state(serving: Path) -> tuple[str, float, int]:
@@ -236,32 +140,53 @@ def test_no_personal_data_reaches_the_serving_file(
     published: Nightly, fixture_files: GeneratedFiles
 ) -> None:
     """Every value of every column of every table there, against the customer file's names,
-    emails and phone numbers."""
+    emails and phone numbers, and the emails' keyed hashes."""
     assert fixture_files.customers_path is not None
     with fixture_files.customers_path.open(encoding="utf-8") as infile:
-        personal = {
-            value.strip().lower()
-            for row in csv.DictReader(infile)
-            for key in ("name", "email", "phone")
-            if (value := row.get(key)) and value.strip()
+        customers = list(csv.DictReader(infile))
+    personal = {
+        value.strip().lower()
+        for row in customers
+        for key in ("name", "email", "phone")
+        if (value := row.get(key)) and value.strip()
+    }
+    hashes = {
+        hmac.new(
+            TEST_HASH_KEY.encode(), row["email"].strip().lower().encode(), "sha256"
+        ).hexdigest()
+        for row in customers
+        if row.get("email", "").strip()
+    }
+    assert len(personal) > 1000 and len(hashes) > 500
+    with duckdb.connect(str(published.build), read_only=True) as connection:
+        staged = {
+            row[0]
+            for row in connection.execute(
+                "select email_hash from staging.stg_customers where email_hash is not null"
+            ).fetchall()
         }
-    assert len(personal) > 1000
+    assert staged <= hashes and len(staged) > 500, "the build keeps the keyed hashes"
     found = {
         f"{table}: {value}"
         for table, rows in _tables(published.serving).items()
         for row in rows
         for value in row
-        if isinstance(value, str) and value.strip().lower() in personal
+        if isinstance(value, str) and (value.strip().lower() in personal or value in hashes)
     }
     assert not found, sorted(found)[:5]
 
 
-def test_a_rerun_is_idempotent(nightly: Nightly) -> None:
+def test_a_rerun_is_idempotent_and_old_data_publishes_within_the_error_age(
+    nightly: Nightly,
+) -> None:
+    """A rerun publishes the same marts; without --allow-stale, because the vars allow the data's
+    age."""
     before = _marts_without_run_columns(nightly.serving)
-    run = nightly.run(*ALLOW_STALE)
+    run = nightly.run(freshness_warn_days=100_000, freshness_error_days=100_000)
     assert run.returncode == PUBLISHED, run.stdout[-3000:]
     assert _marts_without_run_columns(nightly.serving) == before
     assert [record["outcome"] for record in nightly.records()] == ["published", "published"]
+    assert nightly.records()[-1]["freshness"] == "pass"
 
 
 @pytest.mark.parametrize(
@@ -293,7 +218,7 @@ def test_a_failed_run_publishes_nothing(
     before = _state(nightly.serving)
     run = nightly.run(*options, **dbt_vars)
     assert run.returncode == NOT_PUBLISHED, run.stdout[-3000:]
-    last = _last_line(run)
+    last = last_line(run)
     assert last.startswith("Not published (not_published): ") and reason in last, last
     assert "Traceback" not in run.stdout + run.stderr
     assert _state(nightly.serving) == before
@@ -306,14 +231,8 @@ def test_a_malformed_input_publishes_nothing(nightly: Nightly, tmp_path: Path) -
     before = _state(nightly.serving)
     run = nightly.run(*ALLOW_STALE, transactions_path=str(malformed))
     assert run.returncode == NOT_PUBLISHED
-    assert "Missing required columns 'customer_id', 'transaction_date'" in _last_line(run)
+    assert "Missing required columns 'customer_id', 'transaction_date'" in last_line(run)
     assert _state(nightly.serving) == before
-
-
-def test_stale_data_is_published_when_the_error_age_allows_it(nightly: Nightly) -> None:
-    run = nightly.run(freshness_warn_days=100_000, freshness_error_days=100_000)
-    assert run.returncode == PUBLISHED, run.stdout[-3000:]
-    assert nightly.records()[-1]["freshness"] == "pass"
 
 
 def _kill_when(process: subprocess.Popen[str], marker: str) -> str:
@@ -384,9 +303,12 @@ def _output(process: subprocess.Popen[str]) -> str:
     return output
 
 
-def test_readers_never_fail_nor_see_two_runs_while_runs_publish(light_nightly: Nightly) -> None:
+def test_readers_never_fail_nor_see_two_runs_and_a_second_run_waits_or_exits(
+    light_nightly: Nightly,
+) -> None:
     """A reader opens the serving file read-only and queries every mart's as-of date, in a loop,
-    while two runs publish two as-of dates."""
+    while two runs publish two as-of dates. A run started while the first runs exits with one
+    line (exit 3); with --wait it publishes after the first."""
     nightly = light_nightly
     seen: list[tuple[Any, ...]] = []
     errors: list[str] = []
@@ -413,41 +335,33 @@ def test_readers_never_fail_nor_see_two_runs_while_runs_publish(light_nightly: N
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        for as_of_date in (MAY, "2026-06-30"):
-            run = nightly.run(*ALLOW_STALE, as_of_date=as_of_date)
-            assert run.returncode == PUBLISHED, run.stdout[-3000:]
+        first = nightly.start(*ALLOW_STALE, as_of_date=MAY)
+        assert first.stdout is not None
+        for line in first.stdout:
+            if "nightly: building and testing" in line:
+                break
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.extend(first.stdout or ()))
+        drain.start()
+        second = nightly.run(*ALLOW_STALE)
+        third = nightly.run(*ALLOW_STALE, "--wait")
+        first.wait()
+        drain.join()
     finally:
         stop.set()
         reader.join()
+    assert second.returncode == LOCKED
+    assert second.stderr == ""
+    (line,) = second.stdout.strip().splitlines()
+    assert line.startswith("Not published (locked): another nightly run (pid "), line
+    assert first.returncode == PUBLISHED, "".join(rest)[-3000:]
+    assert third.returncode == PUBLISHED, third.stdout[-3000:]
+    outcomes = [(record["outcome"], record["as_of_date"]) for record in nightly.records()]
+    assert outcomes[-3:] == [("locked", None), ("published", MAY), ("published", "2026-06-30")]
+
     assert not errors, errors[:3]
     assert len(seen) > 50
     assert all(count == 1 and latest == published for count, latest, published in seen)
     assert MAY in [str(row[2]) for row in seen]
     with duckdb.connect(str(nightly.serving), read_only=True) as connection:
         assert connection.execute(query).fetchone() == (1, date(2026, 6, 30), date(2026, 6, 30))
-
-
-def test_a_second_run_while_one_runs_exits_with_one_line_or_waits(light_nightly: Nightly) -> None:
-    """Without --wait, one line and exit 3; with --wait, it publishes after the first."""
-    nightly = light_nightly
-    first = nightly.start(*ALLOW_STALE)
-    assert first.stdout is not None
-    for line in first.stdout:
-        if "nightly: building and testing" in line:
-            break
-    rest: list[str] = []
-    drain = threading.Thread(target=lambda: rest.extend(first.stdout or ()))
-    drain.start()
-    second = nightly.run(*ALLOW_STALE)
-    third = nightly.run(*ALLOW_STALE, "--wait", as_of_date=MAY)
-    first.wait()
-    drain.join()
-    first_output = "".join(rest)
-    assert second.returncode == LOCKED
-    assert second.stderr == ""
-    (line,) = second.stdout.strip().splitlines()
-    assert line.startswith("Not published (locked): another nightly run (pid "), line
-    assert first.returncode == PUBLISHED, first_output[-3000:]
-    assert third.returncode == PUBLISHED, third.stdout[-3000:]
-    outcomes = [(record["outcome"], record["as_of_date"]) for record in nightly.records()]
-    assert outcomes[-3:] == [("locked", None), ("published", "2026-06-30"), ("published", MAY)]

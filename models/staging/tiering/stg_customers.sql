@@ -1,5 +1,6 @@
 {#- Customer attributes, one row per customer. Personal data never leaves this model in clear
-    text: name and phone are dropped, email is kept only as a hash for matching. A table: its
+    text: name and phone are dropped, email is kept only as a keyed hash (HMAC-SHA256 with the
+    secret TIERING_HASH_KEY; null without it) for matching. A table: its
     tests and customer_tiers read it, and the raw customers are a view over the file. Only the
     customers listed more than once are ranked, so a file of millions streams through instead of
     being sorted whole. Incremental: rebuilt only when the customer file (or a var that decides
@@ -35,7 +36,7 @@ typed as {{ tiering.materialization_hint('not materialized') }} (
         nullif(lower(trim(ownership)), '') as ownership,
         nullif(trim(region), '') as region,
         {{ tiering.parse_date('trim(signup_date)', tiering.setting('date_formats')) }} as signup_date,
-        {{ dbt.hash('lower(trim(email))') }} as email_hash,
+        {{ tiering.keyed_hash("nullif(lower(trim(email)), '')", hash_key()) }} as email_hash,
         nullif(trim(email), '') is not null as has_email
     from raw_customers
 ),

@@ -126,8 +126,14 @@ flagged as (
             when transaction_date < {{ earliest_valid_date_sql }} then 'transaction_date_too_early'
             when transaction_date > {{ run_date }} then 'transaction_date_in_future'
             when amount_text is null then 'missing_amount'
+            when amount is null and {{ tiering.is_decimal_text('amount_text', decimal_separator,
+                thousands_separator, max_integer_digits=none) }} then 'amount_out_of_range'
             when amount is null then 'non_numeric_amount'
+            when amount = 0 and {{ tiering.regexp_full_match('amount_text', '.*[1-9].*') }}
+                then 'amount_out_of_range'
             when status = 'cancelled' then 'cancelled'
+            when status in ('refund', 'refunded', 'return', 'returned') and amount > 0
+                then 'refund_with_positive_amount'
         end as row_reject_reason
     from typed
 ),
