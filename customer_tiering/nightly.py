@@ -287,7 +287,7 @@ def summary(record: RunRecord) -> str:
             f"({record.rows_read:,} rows read, {record.rejected_rows:,} rejected; "
             f"customers per tier: {tiers}) in {record.duration_seconds:.0f} s."
         )
-    return f"Not published ({record.outcome}): {record.reason}. {record.serving} is unchanged."
+    return f"Not published ({record.outcome}): {record.reason}. {record.serving} is as it was."
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ and the read-only BI role reads that schema and nothing else."""
 from __future__ import annotations
 
 import csv
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from psycopg2 import errors, sql
 
 from conftest import ON_POSTGRES
 from customer_tiering.generate import GeneratedFiles
+from customer_tiering.publish import FAULT_VARIABLE
 from engines import PostgresEngine
 from nightly_run import ALLOW_STALE, CORE_MARTS, LIGHT, NOT_PUBLISHED, PUBLISHED, Nightly, last_line
 
@@ -159,18 +161,30 @@ def test_postgres_a_failed_run_leaves_the_serving_schema(
 ) -> None:
     dsn = postgres_engine.server.dsn
     before = _serving_tables(dsn), _rows(dsn, "serving.published_run")
-    run = pg_nightly.run(*ALLOW_STALE, reject_share_warn=0.001, reject_share_error=0.001)
+    run = pg_nightly.run(*ALLOW_STALE, as_of_date="2026-02-30")
     assert run.returncode == NOT_PUBLISHED
-    assert "reject_share_is_at_most_reject_share_error" in last_line(run)
+    assert "Invalid var as_of_date=" in last_line(run)
     assert (_serving_tables(dsn), _rows(dsn, "serving.published_run")) == before
 
 
-def test_postgres_readers_never_fail_nor_block_a_run_that_publishes(
+def test_postgres_a_killed_run_leaves_the_serving_schema_and_readers_never_block_the_next(
     pg_nightly: Nightly, postgres_engine: PostgresEngine
 ) -> None:
-    """A reader queries in a loop while a run publishes; another holds a transaction open on the
-    serving tables all along (as a slow BI query does): the run neither fails nor waits for it.
-    Each statement reads one publication whole."""
+    """A run killed between two table copies (one transaction, never committed) leaves the
+    serving schema. Then a reader queries in a loop while the next run publishes, and another
+    holds a transaction open on the serving tables all along (as a slow BI query does): the run
+    neither fails nor waits for it, drops the killed run's half-made copy, and each statement
+    reads one publication whole."""
+    before = (
+        _serving_tables(postgres_engine.server.dsn),
+        _rows(postgres_engine.server.dsn, "serving.published_run"),
+    )
+    killed = pg_nightly.run(*ALLOW_STALE, env={FAULT_VARIABLE: "kill-while-publishing"})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout[-3000:]
+    assert (
+        _serving_tables(postgres_engine.server.dsn),
+        _rows(postgres_engine.server.dsn, "serving.published_run"),
+    ) == before
     dsn = _bi_dsn(postgres_engine)
     query = (
         "select (select count(distinct as_of_date) from (select as_of_date from"
@@ -216,3 +230,5 @@ def test_postgres_readers_never_fail_nor_block_a_run_that_publishes(
         record["run_id"] for record in records if record["outcome"] == "published"
     }
     assert _fetch(dsn, "select run_id from serving.published_run") == [(records[-1]["run_id"],)]
+    half_made = "select nspname from pg_namespace where nspname = 'serving_next'"
+    assert _fetch(postgres_engine.server.dsn, half_made) == []
