@@ -145,7 +145,9 @@ class DuckDBServing:
     def publish(self, run: PublishedRun, tables: Sequence[str]) -> None:
         self.serving.parent.mkdir(parents=True, exist_ok=True)
         self.clean_leftovers()
-        with duckdb.connect(str(self.next_file)) as connection:
+        # The same memory bound as the build (profiles.yml), not DuckDB's 80 % of the machine.
+        config = {"memory_limit": os.environ.get("TIERING_DUCKDB_MEMORY_LIMIT", "6GB")}
+        with duckdb.connect(str(self.next_file), config=config) as connection:
             connection.execute(f"attach {_literal(str(self.build))} as build (read_only)")
             connection.execute(f"create schema {BUILD_MARTS_SCHEMA}")
             for table in tables:
