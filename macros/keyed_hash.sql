@@ -24,7 +24,7 @@
     {{- return(adapter.dispatch('keyed_hash', 'tiering')(expression, key)) -}}
 {% endmacro %}
 
-{#- PostgreSQL: pgcrypto's hmac (prepare_hash_key creates the extension). -#}
+{#- PostgreSQL: pgcrypto's hmac (prepare_hash_key makes sure the extension is there). -#}
 {% macro default__keyed_hash(expression, key) -%}
     encode(hmac(convert_to({{ expression }}, 'UTF8'), convert_to({{ key }}, 'UTF8'), 'sha256'), 'hex')
 {%- endmacro %}
@@ -41,12 +41,24 @@
     sha256({{ outer_key }} || unhex(sha256({{ inner_key }} || encode({{ expression }}))))
 {%- endmacro %}
 
-{#- on-run-start (PostgreSQL): when a key is set, the pgcrypto extension that hmac() needs. -#}
+{#- on-run-start, in commands that build models: the pgcrypto extension that keyed_hash needs on
+    PostgreSQL (and other engines but DuckDB), created when missing; a clear error when it cannot
+    be (not available on the server, or this role may not create it). -#}
 {% macro prepare_hash_key() %}
     {%- if execute and target.type != 'duckdb' and tiering.builds_models() -%}
-        {%- set key_is_set = run_query('select ' ~ tiering.hash_key() ~ ' is not null').columns[0].values()[0] -%}
-        {%- if key_is_set -%}
+        {%- set found = run_query(
+            "select (select count(*) from pg_extension where extname = 'pgcrypto'),"
+            ~ " (select count(*) from pg_available_extensions where name = 'pgcrypto'),"
+            ~ " has_database_privilege(current_database(), 'CREATE')").rows[0] -%}
+        {%- if found[0] == 0 and found[1] > 0 and found[2] -%}
             {%- do run_query('create extension if not exists pgcrypto') -%}
+        {%- elif found[0] == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "The keyed email hash (stg_customers.email_hash) needs the extension pgcrypto in database "
+                ~ target.dbname ~ ", and "
+                ~ ("this server does not have it: install the server's contrib package (Debian: postgresql-contrib)"
+                    if found[1] == 0 else "this role may not create it: ask the database owner to run "
+                    ~ "`create extension pgcrypto`") ~ ".") }}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
