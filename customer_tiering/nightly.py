@@ -138,7 +138,11 @@ def failure_reason(output: str, results: Sequence[dict[str, Any]]) -> str:
         if ERROR_TITLE.search(line):
             detail = []
             for following in lines[index + 1 :]:
-                if not following.strip() or re.match(r"^\d\d:\d\d:\d\d\s*$", following):
+                if (
+                    not following.strip()
+                    or following.strip().startswith(">")
+                    or re.match(r"^\d\d:\d\d:\d\d\s*$", following)
+                ):
                     break
                 detail.append(re.sub(r"^\d\d:\d\d:\d\d\s+", "", following).strip())
             return " ".join(detail)[:500] or line.strip()
@@ -171,13 +175,27 @@ def built_marts(results: Sequence[dict[str, Any]]) -> list[str]:
     return sorted(found)
 
 
+# Errors whose fix the reader's message does not name: the fix, appended to the reason.
+KNOWN_FIXES = {
+    "not utf-8 encoded": "for a GB18030 or GBK export run make nightly ... ENCODING=gb18030",
+}
+
+
+def with_known_fix(reason: str) -> str:
+    """The reason, with the fix of KNOWN_FIXES whose symptom it shows."""
+    fixes = [fix for symptom, fix in KNOWN_FIXES.items() if symptom in reason]
+    return "; ".join([reason.rstrip("."), *fixes]) if fixes else reason
+
+
 def build_and_test(options: Options) -> list[str]:
     """dbt build; returns the marts it built."""
     started = time.time()
     returncode, output = _dbt(options, "build", *options.dbt_args)
     results = _fresh_results(options.target_path / "run_results.json", started)
     if returncode != 0:
-        raise NotPublishedError("dbt build failed: " + failure_reason(output, results))
+        raise NotPublishedError(
+            "dbt build failed: " + with_known_fix(failure_reason(output, results))
+        )
     marts = built_marts(results)
     if not marts:
         raise NotPublishedError("the build selected no mart (see its --select and --exclude)")
