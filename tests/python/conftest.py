@@ -52,9 +52,12 @@ COLLATION_PROBE_ROWS = (
 )
 
 
-# Rows of the reject rules the generator does not write: amounts out of range and a refund status
-# with a positive amount (columns as in the generated file, status last).
+# Rows of the rules the generator does not write: amounts out of range, a refund status with a
+# positive amount, text after a date, a date with a time and a zone (columns as in the generated
+# file, status last). Both engines must give each its reason (test_engines_agree).
 RULE_PROBE_ROWS = (
+    "PROBE-GARBAGE,C0001,2026-05-02 garbage,10.00,,,,,",
+    "PROBE-ZONED,C0001,2026-05-02T23:10:00+08:00,10.00,,,,,",
     "PROBE-HUGE,C0001,2026-05-02,12345678901234567890,,,,,",
     "PROBE-TINY,C0001,2026-05-02,0.0000004,,,,,",
     "PROBE-REFUND,C0001,2026-05-02,25.00,,,,,Refunded",
