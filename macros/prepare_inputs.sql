@@ -134,13 +134,13 @@
     {%- set reader = tiering.file_reader(file_name, var_name) -%}
     {%- set described = run_query('describe select * from ' ~ reader) -%}
     {%- if reader.startswith('read_csv') and tiering.setting('csv_delimiter') is none
-            and tiering.lacks_required_columns(table_name, described.columns[0].values()) -%}
+            and tiering.missing_required_columns(table_name, described.columns[0].values()) -%}
         {#- DuckDB found no consistent number of fields (it then reads one column, or starts after
             the last odd row): a ragged row does that. Read again with rows padded to the header's
             fields, and keep that reading when it finds the header. -#}
         {%- set padded_reader = tiering.file_reader(file_name, var_name, ['null_padding = true']) -%}
         {%- set padded = run_query('describe select * from ' ~ padded_reader) -%}
-        {%- if not tiering.lacks_required_columns(table_name, padded.columns[0].values()) -%}
+        {%- if not tiering.missing_required_columns(table_name, padded.columns[0].values()) -%}
             {%- do tiering.check_no_extra_fields(padded_reader, padded.columns[0].values(), file_name) -%}
             {%- set reader = padded_reader -%}
             {%- set described = padded -%}
@@ -259,16 +259,17 @@
     {%- do run_query('create table ' ~ tiering.raw_relation(table_name) ~ ' (' ~ columns | join(', ') ~ ')') -%}
 {% endmacro %}
 
-{#- True when `columns` (names found in an input) lack a required column of the input contract. -#}
-{% macro lacks_required_columns(table_name, columns) %}
+{#- The required columns of the input contract that `columns` (names found in an input, compared
+    lower-cased and trimmed) lack. -#}
+{% macro missing_required_columns(table_name, columns) %}
     {%- set present = columns | map('lower') | map('trim') | list -%}
-    {{- return(tiering.input_contract(table_name).required | reject('in', present) | list | length > 0) -}}
+    {{- return(tiering.input_contract(table_name).required | reject('in', present) | list) -}}
 {% endmacro %}
 
 {% macro check_required_columns(table_name, columns, where) %}
     {%- set present = columns | map('lower') | map('trim') | list -%}
     {%- set required = tiering.input_contract(table_name).required -%}
-    {%- set missing = required | reject('in', present) | list -%}
+    {%- set missing = tiering.missing_required_columns(table_name, columns) -%}
     {%- if missing -%}
         {%- set hint = '' -%}
         {%- if present | length == 1 and modules.re.search('[;,|\t]', present[0]) -%}

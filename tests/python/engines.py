@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import hmac
 import json
 import logging
 import time
@@ -143,6 +145,27 @@ class PostgresEngine:
             cursor.execute(sql)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def keyed_email_hash(email: str | None) -> str | None:
+    """What stg_customers keeps of an email with the test key: the HMAC-SHA256 of its trimmed,
+    lower-cased text (SQL trim: spaces only), or None for no email."""
+    text = (email or "").strip(" ").lower()
+    return hmac.new(TEST_HASH_KEY.encode(), text.encode(), "sha256").hexdigest() if text else None
+
+
+def personal_values(customers_path: Path) -> set[str]:
+    """The customer file's names, emails and phone numbers, trimmed and lower-cased, with the
+    emails' keyed hashes: what no table a BI tool can open may hold."""
+    with customers_path.open(encoding="utf-8") as infile:
+        customers = list(csv.DictReader(infile))
+    values = {
+        value.strip().lower()
+        for row in customers
+        for key in ("name", "email", "phone")
+        if (value := row.get(key)) and value.strip()
+    }
+    return values | {digest for row in customers if (digest := keyed_email_hash(row.get("email")))}
 
 
 def build(

@@ -5,14 +5,19 @@ dbt writes to target/ and logs/."""
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 from dataclasses import replace
 from pathlib import Path
 
 from conftest import ON_POSTGRES
 from customer_tiering.generate import GeneratedFiles
-from engines import TEST_HASH_KEY, DuckDBEngine, Engine, PostgresEngine, build
+from engines import (
+    TEST_HASH_KEY,
+    DuckDBEngine,
+    Engine,
+    PostgresEngine,
+    build,
+    keyed_email_hash,
+)
 
 
 def _expected_hashes(customers_path: Path) -> dict[str, str | None]:
@@ -21,13 +26,9 @@ def _expected_hashes(customers_path: Path) -> dict[str, str | None]:
     found: dict[str, list[str | None]] = {}
     with customers_path.open(encoding="utf-8") as infile:
         for row in csv.DictReader(infile):
-            email = (row.get("email") or "").strip(" ").lower()
-            digest = (
-                hmac.new(TEST_HASH_KEY.encode(), email.encode(), hashlib.sha256).hexdigest()
-                if email
-                else None
+            found.setdefault(row["customer_id"].strip(" "), []).append(
+                keyed_email_hash(row.get("email"))
             )
-            found.setdefault(row["customer_id"].strip(" "), []).append(digest)
     return {customer: digests[0] for customer, digests in found.items() if len(digests) == 1}
 
 
