@@ -103,6 +103,48 @@
             {{ tiering.raise_var_error(name, value,
                 'a number of days at least freshness_warn_days (' ~ var('freshness_warn_days') ~ ')') }}
         {%- endif -%}
+    {%- elif name in ['btyd_time_unit_days', 'clv_horizon_days', 'clv_prediction_months'] -%}
+        {%- if not tiering.is_whole_number(value, 1) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of at least 1, e.g. '
+                ~ {'btyd_time_unit_days': '7 (weeks)', 'clv_horizon_days': '90',
+                   'clv_prediction_months': '12'}[name]) }}
+        {%- endif -%}
+    {%- elif name == 'clv_retention_rate' -%}
+        {%- if value is not none and (value is not number or value is boolean or value <= 0 or value >= 1) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a share above 0 and below 1, e.g. 0.6, or null to measure it from the data') }}
+        {%- endif -%}
+    {%- elif name == 'clv_expected_lifetime_years' -%}
+        {%- if value is not none and (value is not number or value is boolean or value <= 0) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a number of years above 0, e.g. 3, or null for 1 / (1 - retention rate)') }}
+        {%- endif -%}
+    {%- elif name == 'clv_discount_rate' -%}
+        {%- if value is not number or value is boolean or value < 0 or value >= 1 -%}
+            {{ tiering.raise_var_error(name, value, 'a yearly rate of at least 0 and below 1, e.g. 0.1') }}
+        {%- endif -%}
+    {%- elif name == 'clv_band_cut_points' -%}
+        {%- do tiering.check_cut_points(name, value, [0.20, 0.50]) -%}
+    {%- elif name == 'cluster_k' -%}
+        {%- if value is not none and (not tiering.is_whole_number(value, 2) or value > 20) -%}
+            {{ tiering.raise_var_error(name, value,
+                'a whole number of clusters from 2 to 20, or null to choose it by silhouette') }}
+        {%- endif -%}
+    {%- elif name == 'cluster_k_range' -%}
+        {%- if value is string or value is not iterable or value | length != 2
+               or not tiering.is_whole_number(value[0], 2) or not tiering.is_whole_number(value[1], 2)
+               or value[0] > value[1] or value[1] > 20 -%}
+            {{ tiering.raise_var_error(name, value,
+                'the smallest and largest number of clusters to try, from 2 to 20, e.g. [2, 8]') }}
+        {%- endif -%}
+    {%- elif name == 'cluster_seed' -%}
+        {%- if not tiering.is_whole_number(value, 0) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of at least 0, e.g. 42') }}
+        {%- endif -%}
+    {%- elif name == 'cluster_sample_customers' -%}
+        {%- if not tiering.is_whole_number(value, 100) -%}
+            {{ tiering.raise_var_error(name, value, 'a whole number of customers of at least 100, e.g. 5000') }}
+        {%- endif -%}
     {%- elif name == 'csv_encoding' -%}
         {%- do tiering.check_choice(name, value | lower if value is string else value,
             ['utf-8', 'utf-16', 'latin-1', 'gb18030', 'gbk']) -%}
@@ -125,7 +167,10 @@
                 'date_formats',
                 'decimal_separator', 'thousands_separator', 'csv_delimiter', 'csv_encoding', 'transaction_grain',
                 'reject_share_warn', 'reject_share_error', 'lapsed_share_warn', 'verify_every_row',
-                'timezone', 'freshness_warn_days', 'freshness_error_days']) -}}
+                'timezone', 'freshness_warn_days', 'freshness_error_days',
+                'btyd_time_unit_days', 'clv_retention_rate', 'clv_expected_lifetime_years',
+                'clv_discount_rate', 'clv_band_cut_points', 'clv_horizon_days', 'clv_prediction_months',
+                'cluster_k', 'cluster_k_range', 'cluster_seed', 'cluster_sample_customers']) -}}
 {% endmacro %}
 
 {#- on-run-start: every checked var, so that a bad one stops the run before any model. -#}

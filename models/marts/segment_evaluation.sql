@@ -6,6 +6,8 @@
     segment_min_customers) and indistinct from the next segment of the scheme (mean recency,
     frequency and monetary value each within segment_min_difference of its, relatively). -#}
 {%- set min_customers = tiering.setting('segment_min_customers') %}
+{#- Called without its package, so that a unit test can override it. #}
+{%- set value_scheme_names = value_schemes() %}
 {%- set min_difference = tiering.decimal_literal(tiering.setting('segment_min_difference')) %}
 
 with
@@ -16,10 +18,20 @@ seed_segments as (
         tier_code as segment,
         tier_order
     from {{ ref('tier_strategy_texts') }}
+
+    union all
+
+    -- The tiers of value schemes that the data decides (the K-means clusters).
+    select
+        scheme,
+        tier_code as segment,
+        tier_order
+    from {{ ref('int_value_scheme_texts') }}
 ),
 
 customer_tiers as (
     select
+        customer_id,
         as_of_date,
         recency_days,
         frequency,
@@ -36,8 +48,17 @@ customer_tiers as (
     from {{ ref('customer_tiers') }}
 ),
 
+value_segments as (
+    select
+        customer_id,
+        scheme,
+        segment
+    from {{ ref('int_value_scheme_segments') }}
+),
+
 -- Each customer once per scheme, with its segment in the scheme (null: not classified by it).
--- A scheme is a column of customer_tiers named after it (macro segment_schemes).
+-- A scheme is a column of customer_tiers named after it (macro segment_schemes), or a value
+-- scheme of int_value_scheme_segments (macro value_schemes).
 customers_by_segment as (
     {%- for scheme in tiering.segment_schemes() %}
         select
@@ -51,6 +72,29 @@ customers_by_segment as (
             f_score,
             m_score
         from customer_tiers
+        {%- if not loop.last or value_scheme_names %}
+
+            union all
+        {% endif %}
+    {%- endfor %}
+    {%- for scheme in value_scheme_names %}
+
+        -- A value scheme (macro value_schemes): every customer, classified when a buyer.
+        select
+            '{{ scheme }}' as scheme,
+            value_segments.segment,
+            customer_tiers.recency_days,
+            customer_tiers.frequency,
+            customer_tiers.monetary,
+            customer_tiers.profit,
+            customer_tiers.r_score,
+            customer_tiers.f_score,
+            customer_tiers.m_score
+        from customer_tiers
+        left join value_segments
+            on
+                customer_tiers.customer_id = value_segments.customer_id
+                and value_segments.scheme = '{{ scheme }}'
         {%- if not loop.last %}
 
             union all

@@ -1,6 +1,7 @@
 {#- One row per tier of each scheme: the editable texts of seed tier_strategy_texts with the
     figures of this run (mart segment_evaluation). A scheme is added by one more branch in
-    segment_evaluation and its rows in the seed. -#}
+    segment_evaluation and its rows in the seed; the tiers of a value scheme that the data
+    decides (the K-means clusters) come with their texts from int_value_scheme_texts. -#}
 with
 
 strategy_texts as (
@@ -18,6 +19,24 @@ strategy_texts as (
         contact_cadence,
         {{ dbt.concat(['scheme', "':'", 'tier_code']) }} as strategy_key
     from {{ ref('tier_strategy_texts') }}
+
+    union all
+
+    -- The tiers of value schemes that the data decides (the K-means clusters), with texts.
+    select
+        scheme,
+        tier_code,
+        tier_order,
+        tier_name_zh,
+        tier_name_en,
+        definition,
+        core_goal,
+        actions,
+        owner_role,
+        service_level,
+        contact_cadence,
+        {{ dbt.concat(['scheme', "':'", 'tier_code']) }} as strategy_key
+    from {{ ref('int_value_scheme_texts') }}
 ),
 
 -- The figures of each segment (mart segment_evaluation). Shares there are of the customers and

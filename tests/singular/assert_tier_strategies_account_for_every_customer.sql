@@ -3,16 +3,27 @@
 -- those of customer_tiers (the buyers for the pyramid and the RFM segments, the business
 -- customers for the B2B segments, every customer for the lifecycle stages and the grades, every
 -- customer with transactions for pyramid_summary, whose 'none' row holds those without a
--- purchase). A failing row means a tier in the data has no row of strategy texts, or one counted
--- twice. And every customer is on the action list of exactly one strategy (assigned_customers).
+-- purchase; the buyers for the value schemes, CLV band and cluster). A failing row means a tier
+-- in the data has no row of strategy texts, or one counted twice. And every customer is on the
+-- action list of exactly one strategy (assigned_customers).
 with
 
 customer_tiers as (
     select
+        customer_id,
         monetary,
         pyramid_tier,
         customer_type
     from {{ ref('customer_tiers') }}
+),
+
+value_segments as (
+    select
+        customer_id,
+        scheme,
+        segment
+    from {{ ref('int_value_scheme_segments') }}
+    where segment is not null
 ),
 
 expected_totals as (
@@ -69,6 +80,21 @@ expected_totals as (
         count(*) as customers,
         0 as revenue
     from customer_tiers
+    {%- for scheme in tiering.value_schemes() %}
+
+    union all
+
+    select
+        '{{ scheme }}' as scheme,
+        count(value_segments.segment) as customers,
+        coalesce(sum(case when value_segments.segment is not null then customer_tiers.monetary end), 0)
+            as revenue
+    from customer_tiers
+    left join value_segments
+        on
+            customer_tiers.customer_id = value_segments.customer_id
+            and value_segments.scheme = '{{ scheme }}'
+    {%- endfor %}
 ),
 
 scheme_totals as (
