@@ -68,9 +68,7 @@ def k_selection(
             continue
         model = _kmeans(k, seed).fit(x[fit_rows])
         labels = model.predict(x[scored])
-        score = (
-            silhouette_score(x[scored], labels) if len(np.unique(labels)) > 1 else np.nan
-        )
+        score = silhouette_score(x[scored], labels) if len(np.unique(labels)) > 1 else np.nan
         rows.append({"k": k, "silhouette": float(score), "inertia": float(model.inertia_)})
     table = pd.DataFrame(rows)
     if table["silhouette"].notna().any():

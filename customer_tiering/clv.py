@@ -127,9 +127,7 @@ def fit_bgnbd(frequency: Array, recency: Array, age: Array) -> Fit:
     return _minimize("bg_nbd", ("r", "alpha", "a", "b"), negative_ll, len(frequency))
 
 
-def p_alive(
-    params: dict[str, float], frequency: Array, recency: Array, age: Array
-) -> Array:
+def p_alive(params: dict[str, float], frequency: Array, recency: Array, age: Array) -> Array:
     """Probability that each customer is still active (BG/NBD; 1 without a repeat purchase)."""
     r, alpha, a, b = (params[name] for name in ("r", "alpha", "a", "b"))
     x = frequency

@@ -26,11 +26,21 @@ HISTORY_MARTS = (
     "tier_kpis",
     "tier_backtest",
 )
+# The marts of the fitted value models: dbt Python models, built on DuckDB only.
+FITTED_MARTS = (
+    "clv_model_parameters",
+    "customer_value_predictions",
+    "cluster_k_selection",
+    "cluster_profiles",
+    "customer_clusters",
+)
+# The marts of every engine.
 MARTS = (
     "customer_tiers",
     "tier_strategies",
     "pyramid_summary",
     "segment_evaluation",
+    "customer_value",
     *HISTORY_MARTS,
 )
 MART_KEYS = {
@@ -43,6 +53,12 @@ MART_KEYS = {
     "tier_strategies": "strategy_key",
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
+    "customer_value": "customer_id",
+    "clv_model_parameters": "model, parameter",
+    "customer_value_predictions": "customer_id",
+    "cluster_k_selection": "k",
+    "cluster_profiles": "cluster",
+    "customer_clusters": "customer_id",
 }
 # The text columns among those keys, ordered in byte order on every engine.
 TEXT_KEYS = {
@@ -53,9 +69,11 @@ TEXT_KEYS = {
     "segment",
     "from_segment",
     "to_segment",
+    "model",
+    "parameter",
 }
-# The columns of the history marts that say when a row was computed (they differ between runs).
-RUN_COLUMNS = ("computed_at", "source_computed_at", "state_version")
+# The columns of the marts that say when a row was computed (they differ between runs).
+RUN_COLUMNS = ("computed_at", "source_computed_at", "state_version", "fitted_at")
 # Every test build tiers within customer type and region as well (var tier_within), so that the
 # group columns are built and compared on every engine; a build may pass tier_within=[].
 TEST_TIER_WITHIN = ("customer_type", "region")

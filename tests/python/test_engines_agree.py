@@ -36,11 +36,18 @@ def _differences(left: list[Row], right: list[Row]) -> list[str]:
     return found
 
 
+def _without_clusters(rows: list[Row]) -> list[Row]:
+    """The rows of every engine: those of the K-means clusters come from dbt Python models,
+    which DuckDB alone runs."""
+    return [row for row in rows if row.get("scheme") != "cluster"]
+
+
 @pytest.mark.parametrize("mart", MARTS)
 def test_postgres_and_duckdb_publish_the_same_mart(
     duckdb_engine: DuckDBEngine, postgres_engine: PostgresEngine, mart: str
 ) -> None:
-    differences = _differences(fetch_mart(duckdb_engine, mart), fetch_mart(postgres_engine, mart))
+    duckdb_rows = _without_clusters(fetch_mart(duckdb_engine, mart))
+    differences = _differences(duckdb_rows, fetch_mart(postgres_engine, mart))
     assert not differences, f"{len(differences)} differences, e.g. {differences[:10]}"
 
 
