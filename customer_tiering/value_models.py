@@ -32,9 +32,9 @@ def _fit_rows(
 ) -> list[dict[str, object]]:
     return [
         {
-            "model": model,
+            "model_name": model,
             "parameter": name,
-            "value": fit.params[name] if fit else None,
+            "parameter_value": fit.params[name] if fit else None,
             "converged": fit is not None,
             "failure_reason": error,
             "log_likelihood": fit.log_likelihood if fit else None,
@@ -67,10 +67,10 @@ def fit_parameters(summary: pd.DataFrame, time_unit_days: int) -> pd.DataFrame:
 
 
 def _params(parameters: pd.DataFrame, model: str) -> dict[str, float] | None:
-    rows = parameters[parameters["model"] == model]
+    rows = parameters[parameters["model_name"] == model]
     if rows.empty or not rows["converged"].all():
         return None
-    return dict(zip(rows["parameter"], rows["value"].astype(float), strict=True))
+    return dict(zip(rows["parameter"], rows["parameter_value"].astype(float), strict=True))
 
 
 def predictions(

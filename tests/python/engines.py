@@ -54,7 +54,7 @@ MART_KEYS = {
     "pyramid_summary": "pyramid_tier",
     "segment_evaluation": "scheme, segment",
     "customer_value": "customer_id",
-    "clv_model_parameters": "model, parameter",
+    "clv_model_parameters": "model_name, parameter",
     "customer_value_predictions": "customer_id",
     "cluster_k_selection": "k",
     "cluster_profiles": "cluster",
@@ -69,7 +69,7 @@ TEXT_KEYS = {
     "segment",
     "from_segment",
     "to_segment",
-    "model",
+    "model_name",
     "parameter",
 }
 # The columns of the marts that say when a row was computed (they differ between runs).

@@ -146,7 +146,7 @@ def test_a_fit_that_cannot_work_fails_loudly_and_predicts_nothing() -> None:
         clv.fit_bgnbd(*(summary[c].to_numpy(float) for c in ("frequency", "recency", "age")))
     parameters = value_models.fit_parameters(summary, 7)
     assert not parameters["converged"].any()
-    assert parameters["value"].isna().all()
+    assert parameters["parameter_value"].isna().all()
     assert parameters["failure_reason"].str.contains("repeat purchase").all()
     predicted = value_models.predictions(
         summary,

@@ -134,10 +134,10 @@ def test_clusters_are_reproducible_on_a_rerun(duckdb_copy: DuckDBEngine) -> None
 
 def test_fitted_models_converged_on_the_fixture(duckdb_engine: DuckDBEngine) -> None:
     parameters = fetch_mart(duckdb_engine, "clv_model_parameters")
-    assert {(row["model"], row["parameter"]) for row in parameters} == {
+    assert {(row["model_name"], row["parameter"]) for row in parameters} == {
         ("bg_nbd", name) for name in ("r", "alpha", "a", "b")
     } | {("gamma_gamma", name) for name in ("p", "q", "gamma")}
-    assert all(row["converged"] and row["value"] > 0 for row in parameters)
+    assert all(row["converged"] and row["parameter_value"] > 0 for row in parameters)
     predictions = fetch_mart(duckdb_engine, "customer_value_predictions")
     assert all(0 <= row["p_alive"] <= 1 for row in predictions)
     # A customer seen on one day only is alive for the model; one long gone is less so.

@@ -80,21 +80,17 @@ expected_totals as (
         count(*) as customers,
         0 as revenue
     from customer_tiers
-    {%- for scheme in tiering.value_schemes() %}
 
     union all
 
     select
-        '{{ scheme }}' as scheme,
-        count(value_segments.segment) as customers,
-        coalesce(sum(case when value_segments.segment is not null then customer_tiers.monetary end), 0)
-            as revenue
-    from customer_tiers
-    left join value_segments
-        on
-            customer_tiers.customer_id = value_segments.customer_id
-            and value_segments.scheme = '{{ scheme }}'
-    {%- endfor %}
+        value_segments.scheme,
+        count(*) as customers,
+        coalesce(sum(customer_tiers.monetary), 0) as revenue
+    from value_segments
+    inner join customer_tiers
+        on value_segments.customer_id = customer_tiers.customer_id
+    group by value_segments.scheme
 ),
 
 scheme_totals as (

@@ -25,7 +25,9 @@ transactions as (
 -- The as-of date of the tiers (int_customer_metrics), and the last days before the past year and
 -- the year before it.
 as_of_day as (
-    {{ tiering.as_of_date(ref('int_customer_metrics'), tiering.setting('as_of_date'), date_column='as_of_date') }}
+    {{ tiering.as_of_date(
+        ref('int_customer_metrics'), tiering.setting('as_of_date'), date_column='as_of_date'
+    ) }}
 ),
 
 as_of as (

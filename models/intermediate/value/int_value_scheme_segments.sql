@@ -10,20 +10,26 @@ clv_bands as (
         'clv_band' as scheme,
         clv_band as segment
     from {{ ref('int_customer_value') }}
-)
-{%- if tiering.python_models_enabled() %},
+),
 
+-- No row where the clusters are not built.
 clusters as (
-    select
-        customer_id,
-        'cluster' as scheme,
-        {{ dbt.cast('cluster', dbt.type_string()) }} as segment
-    from {{ ref('int_customer_clusters') }}
+    {%- if tiering.python_models_enabled() %}
+        select
+            customer_id,
+            'cluster' as scheme,
+            {{ dbt.cast('cluster', dbt.type_string()) }} as segment
+        from {{ ref('int_customer_clusters') }}
+    {%- else %}
+        select
+            customer_id,
+            'cluster' as scheme,
+            clv_band as segment
+        from clv_bands
+        where 1 = 0
+    {%- endif %}
 )
-{%- endif %}
 
 select * from clv_bands
-{%- if tiering.python_models_enabled() %}
 union all
 select * from clusters
-{%- endif %}

@@ -16,16 +16,26 @@ segment_texts as (
         contact_cadence
     from {{ ref('tier_strategy_texts') }}
     where scheme = 'rfm_segment'
-)
-{%- if tiering.python_models_enabled() %},
+),
 
+-- The clusters' names and nearest segments; no row where the clusters are not built.
 cluster_names as (
-    select
-        cluster,
-        nearest_rfm_segment,
-        cluster_name,
-        cluster_name_zh
-    from {{ ref('int_cluster_names') }}
+    {%- if tiering.python_models_enabled() %}
+        select
+            cluster,
+            nearest_rfm_segment,
+            cluster_name,
+            cluster_name_zh
+        from {{ ref('int_cluster_names') }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_int() }}) as cluster,
+            tier_code as nearest_rfm_segment,
+            tier_code as cluster_name,
+            tier_code as cluster_name_zh
+        from segment_texts
+        where 1 = 0
+    {%- endif %}
 ),
 
 final as (
@@ -48,24 +58,5 @@ final as (
     left join segment_texts
         on cluster_names.nearest_rfm_segment = segment_texts.tier_code
 )
-{%- else %},
-
-final as (
-    select
-        scheme,
-        tier_code,
-        cast(null as {{ dbt.type_int() }}) as tier_order,
-        tier_code as tier_name_zh,
-        tier_code as tier_name_en,
-        definition,
-        core_goal,
-        actions,
-        owner_role,
-        service_level,
-        contact_cadence
-    from segment_texts
-    where 1 = 0
-)
-{%- endif %}
 
 select * from final

@@ -60,7 +60,9 @@ final as (
         ]) }} as cluster_name_zh
     from centres
     left join segment_map
-        on {{ tiering.rfm_cell('centres.r_score', 'centres.f_score', 'centres.m_score') }} = segment_map.rfm_cell
+        on
+            {{ tiering.rfm_cell('centres.r_score', 'centres.f_score', 'centres.m_score') }}
+            = segment_map.rfm_cell
     left join segment_names
         on segment_map.rfm_segment = segment_names.tier_code
 )

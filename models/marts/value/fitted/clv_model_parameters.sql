@@ -4,9 +4,9 @@ with
 
 fit as (
     select
-        model,
+        model_name,
         parameter,
-        value,
+        parameter_value,
         converged,
         failure_reason,
         log_likelihood,
@@ -20,9 +20,9 @@ fit as (
 
 final as (
     select
-        cast(model as {{ dbt.type_string() }}) as model,
+        cast(model_name as {{ dbt.type_string() }}) as model_name,
         cast(parameter as {{ dbt.type_string() }}) as parameter,
-        cast(value as {{ tiering.type_double() }}) as value,
+        cast(parameter_value as {{ tiering.type_double() }}) as parameter_value,
         cast(converged as boolean) as converged,
         cast(failure_reason as {{ dbt.type_string() }}) as failure_reason,
         cast(log_likelihood as {{ tiering.type_double() }}) as log_likelihood,
