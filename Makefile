@@ -43,7 +43,7 @@ SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
-.PHONY: help venv demo-data build nightly test lint fix test-python docs bench clean
+.PHONY: help venv demo-data build nightly test lint fix test-python docs bench bench-clv clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -91,6 +91,19 @@ docs: venv demo-data ## Generate the dbt docs site (target/)
 
 bench: venv ## Benchmark dbt build/run against the raw-SQL floor and pandas (SIZES=1000000,10000000)
 	$(BIN)/python -m customer_tiering.bench --sizes $(SIZES) --work-dir $(BENCH_DIR) $(BENCH_ARGS)
+
+# make bench-clv [CLV_DUCKDB=path]: the value models' fit against lifetimes, pymc-marketing and
+# clvkit on the BTYD summary of a built database (default: this project's, after make build).
+CLV_DUCKDB ?= $(TIERING_DUCKDB_PATH)
+PEERS_VENV := .venv-peers
+
+$(PEERS_VENV)/bin/.installed: requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-peers.txt
+	touch $@
+
+bench-clv: venv $(PEERS_VENV)/bin/.installed ## Benchmark the CLV fit against the CLV libraries (CLV_DUCKDB=built database)
+	$(BIN)/python -m customer_tiering.bench_clv --duckdb "$(CLV_DUCKDB)" --peers-python $(PEERS_VENV)/bin/python
 
 clean: ## Remove generated files (keeps the virtual environment)
 	rm -rf target logs data serving tiering.duckdb

@@ -48,8 +48,14 @@ def test_marts_are_not_empty(engine_fixture: str, request: pytest.FixtureRequest
         " (select count(*) from marts.pyramid_summary) as tiers"
     )[0]
     assert counts["customers"] > 2_000
-    # Four pyramid tiers, six RFM segments, six lifecycle stages, six grades, three B2B segments.
-    assert counts["strategies"] == 25
+    # Four pyramid tiers, six RFM segments, six lifecycle stages, six grades, three B2B segments,
+    # three CLV bands, and on DuckDB one row per K-means cluster.
+    clusters = (
+        engine.fetch("select count(*) as n from marts.cluster_profiles")[0]["n"]
+        if engine_fixture == "duckdb_engine"
+        else 0
+    )
+    assert counts["strategies"] == 28 + clusters
     # The pyramid's four tiers and the row of the customers without a purchase.
     assert counts["tiers"] == 5
 
