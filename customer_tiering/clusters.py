@@ -13,6 +13,8 @@ not by k-means' arbitrary labels.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
@@ -23,8 +25,14 @@ FEATURES = ("recency_days", "frequency", "monetary")
 SELECTION_FIT_CUSTOMERS = 100_000
 
 
-def ordered(customers: pd.DataFrame) -> pd.DataFrame:
-    """`customers` by customer id, so that samples and fits do not depend on the read order."""
+def buyers(rfm_scores: Any) -> pd.DataFrame:
+    """The buyers of int_customer_rfm_scores (a DuckDB relation) with FEATURES, by customer id,
+    so that samples and fits do not depend on the order the rows are read in."""
+    customers = (
+        rfm_scores.filter("last_purchase_date is not null")
+        .select("customer_id, recency_days, frequency, monetary")
+        .df()
+    )
     return customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 

@@ -42,7 +42,7 @@
     mean of a geometric lifetime with that yearly retention (null when retention is 1 or null). -#}
 {% macro expected_lifetime_years(retention_rate, lifetime_var) -%}
     {%- if lifetime_var is not none -%}
-        {{ tiering.decimal_literal(lifetime_var) }}
+        cast({{ tiering.decimal_literal(lifetime_var) }} as {{ tiering.type_double() }})
     {%- else -%}
         1 / nullif(1 - {{ retention_rate }}, 0)
     {%- endif -%}

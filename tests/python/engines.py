@@ -43,6 +43,8 @@ MARTS = (
     "customer_value",
     *HISTORY_MARTS,
 )
+# The marts of a DuckDB build.
+DUCKDB_MARTS = (*MARTS, *FITTED_MARTS)
 MART_KEYS = {
     "customer_tiers": "customer_id",
     "customer_tier_history": "as_of_date, customer_id",

@@ -13,7 +13,7 @@ from typing import Any
 
 from customer_tiering.dbt_runner import PROJECT_DIR
 from customer_tiering.postgres import HASH_KEY_VARIABLE
-from engines import HISTORY_MARTS, MARTS, TEST_HASH_KEY, TEST_TIER_WITHIN
+from engines import DUCKDB_MARTS, HISTORY_MARTS, MARTS, TEST_HASH_KEY, TEST_TIER_WITHIN
 
 PUBLISHED = 0
 NOT_PUBLISHED = 1
@@ -23,7 +23,9 @@ LOCKED = 3
 ALLOW_STALE = ("--allow-stale",)
 # Runs that leave out the history (faster): they publish the core marts only.
 LIGHT = ("--exclude", "resource_type:unit_test", "tag:history")
-CORE_MARTS = tuple(mart for mart in MARTS if mart not in HISTORY_MARTS)
+CORE_MARTS = tuple(mart for mart in DUCKDB_MARTS if mart not in HISTORY_MARTS)
+# The same on PostgreSQL, which builds no dbt Python model (no fitted value marts).
+POSTGRES_CORE_MARTS = tuple(mart for mart in MARTS if mart not in HISTORY_MARTS)
 
 
 @dataclass

@@ -86,15 +86,20 @@ def _figures(rows: Sequence[Row], has_profit: bool) -> dict[str, Any]:
 
 
 def segment_evaluation(
-    tiers: Sequence[Row], orders: dict[Key, int], min_customers: int, min_difference: str
+    tiers: Sequence[Row],
+    orders: dict[Key, int],
+    min_customers: int,
+    min_difference: str,
+    schemes: Sequence[str] = SCHEME_COLUMNS,
 ) -> dict[Key, Row]:
     """The rows of segment_evaluation by (scheme, segment): per segment its figures, its shares of
     the scheme's classified customers, revenue and profit (None for the unclassified row, and when
-    the whole is 0), and the flags is_too_small and is_indistinct (with indistinct_from)."""
+    the whole is 0), and the flags is_too_small and is_indistinct (with indistinct_from). Each
+    scheme is a key of the rows (the value schemes too, added by the caller)."""
     has_profit = any(not is_null(row["profit"]) for row in tiers)
     share = Fraction(min_difference)
     evaluation: dict[Key, Row] = {}
-    for scheme in SCHEME_COLUMNS:
+    for scheme in schemes:
         figures = {
             segment: _figures(rows, has_profit)
             for segment, rows in _members(tiers, scheme, orders).items()

@@ -74,11 +74,28 @@ def test_every_customer_gets_the_strategy_of_lowest_precedence(duckdb_engine: Du
 def test_segment_evaluation_matches_the_reference(duckdb_engine: DuckDBEngine) -> None:
     """Every segment's figures and flags, computed from the published customer_tiers (which the
     tests above compare with the reference), at the project's default thresholds."""
+    # The value schemes' segments, from their marts, as columns of the customers' rows; the
+    # clusters are ordered by their number.
+    bands = {r["customer_id"]: r["clv_band"] for r in fetch_mart(duckdb_engine, "customer_value")}
+    clusters = {
+        r["customer_id"]: str(r["cluster"]) for r in fetch_mart(duckdb_engine, "customer_clusters")
+    }
+    tiers = [
+        {
+            **row,
+            "clv_band": bands.get(row["customer_id"]),
+            "cluster": clusters.get(row["customer_id"]),
+        }
+        for row in fetch_mart(duckdb_engine, "customer_tiers")
+    ]
+    orders = segment_reference.read_segment_orders(STRATEGY_TEXTS)
+    orders |= {("cluster", cluster): int(cluster) for cluster in set(clusters.values())}
     expected = segment_reference.segment_evaluation(
-        fetch_mart(duckdb_engine, "customer_tiers"),
-        segment_reference.read_segment_orders(STRATEGY_TEXTS),
+        tiers,
+        orders,
         min_customers=50,
         min_difference="0.1",
+        schemes=(*reference.SCHEME_COLUMNS, "clv_band", "cluster"),
     )
     actual = {
         (row["scheme"], row["segment"]): row

@@ -24,7 +24,7 @@ import pytest
 
 from customer_tiering.generate import GeneratedFiles
 from customer_tiering.publish import FAULT_VARIABLE
-from engines import MART_KEYS, MARTS, RUN_COLUMNS, personal_values
+from engines import DUCKDB_MARTS, MART_KEYS, RUN_COLUMNS, personal_values
 from nightly_run import (
     ALLOW_STALE,
     CORE_MARTS,
@@ -61,7 +61,7 @@ def _tables(serving: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _marts_without_run_columns(
-    database: Path, marts: Sequence[str] = MARTS
+    database: Path, marts: Sequence[str] = DUCKDB_MARTS
 ) -> dict[str, list[tuple[Any, ...]]]:
     with duckdb.connect(str(database), read_only=True) as connection:
         found = {}
@@ -110,7 +110,9 @@ def light_nightly(published: Nightly, tmp_path: Path) -> Nightly:
 
 def test_publishes_the_tested_marts_and_nothing_else(published: Nightly) -> None:
     tables = _tables(published.serving)
-    assert sorted(tables) == sorted([f"marts.{mart}" for mart in MARTS] + ["marts.published_run"])
+    assert sorted(tables) == sorted(
+        [f"marts.{mart}" for mart in DUCKDB_MARTS] + ["marts.published_run"]
+    )
     assert _marts_without_run_columns(published.serving) == _marts_without_run_columns(
         published.build
     )
@@ -131,7 +133,7 @@ def test_publishes_the_tested_marts_and_nothing_else(published: Nightly) -> None
         tier: count for tier, count in record["customers_per_tier"].items() if count
     }
     assert record["freshness"] == "error", "the fixture is stale; --allow-stale published it"
-    assert set(record["published_tables"]) == set(MARTS)
+    assert set(record["published_tables"]) == set(DUCKDB_MARTS)
 
 
 def test_no_personal_data_reaches_the_serving_file(

@@ -18,7 +18,15 @@ from conftest import ON_POSTGRES
 from customer_tiering.generate import GeneratedFiles
 from customer_tiering.publish import FAULT_VARIABLE
 from engines import PostgresEngine, personal_values
-from nightly_run import ALLOW_STALE, CORE_MARTS, LIGHT, NOT_PUBLISHED, PUBLISHED, Nightly, last_line
+from nightly_run import (
+    ALLOW_STALE,
+    LIGHT,
+    NOT_PUBLISHED,
+    POSTGRES_CORE_MARTS,
+    PUBLISHED,
+    Nightly,
+    last_line,
+)
 
 pytestmark = ON_POSTGRES
 
@@ -86,8 +94,8 @@ def test_postgres_publishes_the_built_marts_to_the_serving_schema(
     pg_nightly: Nightly, postgres_engine: PostgresEngine
 ) -> None:
     dsn = postgres_engine.server.dsn
-    assert sorted(_serving_tables(dsn)) == sorted([*CORE_MARTS, "published_run"])
-    for mart in CORE_MARTS:
+    assert sorted(_serving_tables(dsn)) == sorted([*POSTGRES_CORE_MARTS, "published_run"])
+    for mart in POSTGRES_CORE_MARTS:
         assert _rows(dsn, f"serving.{mart}") == _rows(dsn, f"marts.{mart}"), mart
     ((run_id, as_of_date),) = _fetch(dsn, "select run_id, as_of_date from serving.published_run")
     record = pg_nightly.records()[-1]

@@ -73,7 +73,7 @@ class Case:
 
 
 CASES = (
-    Case("iso", AS_OF_AND_WINDOW, reference_options=LAYOUT_OPTIONS),
+    Case("iso", {**AS_OF_AND_WINDOW, "cluster_k_range": [3, 5]}, reference_options=LAYOUT_OPTIONS),
     Case(
         "gb18030-semicolon-decimal-comma",
         {
@@ -118,6 +118,16 @@ CASES = (
             "history_grain": "quarter",
             "history_periods": 4,
             "backtest_horizon_periods": 1,
+            "btyd_time_unit_days": 1,
+            "clv_retention_rate": 0.7,
+            "clv_expected_lifetime_years": 4,
+            "clv_discount_rate": 0.05,
+            "clv_band_cut_points": [0.1, 0.4],
+            "clv_horizon_days": 30,
+            "clv_prediction_months": 6,
+            "cluster_k": 4,
+            "cluster_seed": 1,
+            "cluster_sample_customers": 200,
             **OTHER_STAGE_AND_GRADE_RULES,
         },
         dirty=True,

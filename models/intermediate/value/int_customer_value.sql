@@ -86,7 +86,7 @@ base_figures as (
         {{ tiering.share_of(
             'sum(bought_previous_year * bought_past_year)', 'sum(bought_previous_year)') }}
         {%- else %}
-        {{ tiering.decimal_literal(retention_var) }}
+        cast({{ tiering.decimal_literal(retention_var) }} as {{ tiering.type_double() }})
         {%- endif %} as retention_rate,
         sum(rows_with_cost) > 0 as has_cost
     from customers
@@ -103,8 +103,10 @@ measured as (
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'customers.last_purchase_date') }}
             as recency_days,
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'as_of.as_of_date') }} as age_days,
-        customers.mean_repeat_value,
-        customers.purchase_value / customers.purchase_days as average_purchase_value,
+        -- Decimals of the amounts' scale (a division's scale differs between engines).
+        cast(customers.mean_repeat_value as {{ dbt.type_numeric() }}) as mean_repeat_value,
+        cast(customers.purchase_value / customers.purchase_days as {{ dbt.type_numeric() }})
+            as average_purchase_value,
         customers.historical_revenue,
         case when base_figures.has_cost then customers.historical_profit end as historical_profit,
         case

@@ -24,7 +24,7 @@ clusters as (
         select
             customer_id,
             'cluster' as scheme,
-            clv_band as segment
+            segment
         from clv_bands
         where 1 = 0
     {%- endif %}

@@ -7,12 +7,7 @@ from customer_tiering import clusters
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = dbt.config.get("meta")
-    buyers = clusters.ordered(
-        dbt.ref("int_customer_rfm_scores")
-        .filter("last_purchase_date is not null")
-        .select("customer_id, recency_days, frequency, monetary")
-        .df()
-    )
+    buyers = clusters.buyers(dbt.ref("int_customer_rfm_scores"))
     fixed_k = settings["cluster_k"]  # dbt renders the var as a number or None
     return clusters.k_selection(
         clusters.features(buyers),
