@@ -22,7 +22,7 @@ tiers as (
         r_score,
         f_score,
         m_score
-    from {{ ref('customer_tiers') }}
+    from {{ ref('int_customer_rfm_scores') }}
 ),
 
 names as (

@@ -21,7 +21,7 @@ tiers as (
     select
         customer_id,
         as_of_date
-    from {{ ref('customer_tiers') }}
+    from {{ ref('int_customer_rfm_scores') }}
 ),
 
 final as (
