@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, Row, build, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, DUCKDB_MARTS, DuckDBEngine, Row, build, fetch_mart
 
 BAD_VARS = [
     ({"as_of_date": "2024-13-01"}, 'Invalid var as_of_date="2024-13-01"'),
@@ -75,11 +75,22 @@ BAD_VARS = [
     ),
     ({"history_periods": 0}, "Invalid var history_periods=0"),
     ({"backtest_horizon_periods": "3"}, 'Invalid var backtest_horizon_periods="3"'),
+    ({"btyd_time_unit_days": 0}, "Invalid var btyd_time_unit_days=0"),
+    ({"clv_retention_rate": 1}, "expected a share above 0 and below 1"),
+    ({"clv_expected_lifetime_years": -2}, "Invalid var clv_expected_lifetime_years=-2"),
+    ({"clv_discount_rate": 10}, "expected a yearly rate of at least 0 and below 1"),
+    ({"clv_band_cut_points": [0.5, 0.2]}, "Invalid var clv_band_cut_points"),
+    ({"clv_horizon_days": 0.5}, "Invalid var clv_horizon_days=0.5"),
+    ({"clv_prediction_months": 0}, "Invalid var clv_prediction_months=0"),
+    ({"cluster_k": 1}, "expected a whole number of clusters from 2 to 20"),
+    ({"cluster_k_range": [8, 2]}, "Invalid var cluster_k_range=[8, 2]"),
+    ({"cluster_seed": -1}, "Invalid var cluster_seed=-1"),
+    ({"cluster_sample_customers": 10}, "Invalid var cluster_sample_customers=10"),
 ]
 
 
 def _snapshot(engine: DuckDBEngine) -> dict[str, list[Row]]:
-    return {mart: fetch_mart(engine, mart) for mart in MARTS}
+    return {mart: fetch_mart(engine, mart) for mart in DUCKDB_MARTS}
 
 
 def _write_without_column(source: Path, target: Path, dropped: str) -> None:
@@ -99,7 +110,7 @@ def _assert_fails_and_keeps_marts(engine: DuckDBEngine, message: str, **dbt_vars
     assert message in run.output, run.output[-2000:]
     assert "START sql" not in run.output, "a model started before the error"
     after = _snapshot(engine)
-    changed = [mart for mart in MARTS if after[mart] != before[mart]]
+    changed = [mart for mart in DUCKDB_MARTS if after[mart] != before[mart]]
     assert not changed, f"marts replaced: {changed}"
 
 

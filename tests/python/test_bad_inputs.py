@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engines import BUILD_WITHOUT_UNIT_TESTS, MARTS, DuckDBEngine, Row, build, fetch_mart
+from engines import BUILD_WITHOUT_UNIT_TESTS, DUCKDB_MARTS, DuckDBEngine, Row, build, fetch_mart
 
 HEADER = ("transaction_id", "customer_id", "transaction_date", "amount", "status")
 GOOD_ROWS = [
@@ -275,7 +275,7 @@ def test_every_raw_row_is_accounted_for(catalogue: tuple[DuckDBEngine, str]) -> 
 
 
 def _snapshot(engine: DuckDBEngine) -> dict[str, list[Row]]:
-    return {mart: fetch_mart(engine, mart) for mart in MARTS}
+    return {mart: fetch_mart(engine, mart) for mart in DUCKDB_MARTS}
 
 
 STOPPING_INPUTS: dict[str, tuple[Callable[[Path], Path], dict[str, Any], str]] = {
