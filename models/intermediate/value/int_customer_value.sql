@@ -103,10 +103,8 @@ measured as (
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'customers.last_purchase_date') }}
             as recency_days,
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'as_of.as_of_date') }} as age_days,
-        -- Decimals of the amounts' scale (a division's scale differs between engines).
-        cast(customers.mean_repeat_value as {{ dbt.type_numeric() }}) as mean_repeat_value,
-        cast(customers.purchase_value / customers.purchase_days as {{ dbt.type_numeric() }})
-            as average_purchase_value,
+        customers.mean_repeat_value,
+        customers.purchase_value / customers.purchase_days as average_purchase_value,
         customers.historical_revenue,
         case when base_figures.has_cost then customers.historical_profit end as historical_profit,
         case
@@ -133,8 +131,10 @@ valued as (
         age_days,
         cast(recency_days as {{ tiering.type_double() }}) / {{ unit_days }} as recency,
         cast(age_days as {{ tiering.type_double() }}) / {{ unit_days }} as age,
-        mean_repeat_value,
-        average_purchase_value,
+        -- Decimals of the amounts' scale (a division's scale differs between engines); simple
+        -- CLV is computed from the unrounded average.
+        cast(mean_repeat_value as {{ dbt.type_numeric() }}) as mean_repeat_value,
+        cast(average_purchase_value as {{ dbt.type_numeric() }}) as average_purchase_value,
         {{ tiering.purchases_per_year('purchase_days', 'age_days') }} as purchases_per_year,
         historical_revenue,
         historical_profit,
@@ -142,9 +142,9 @@ valued as (
         retention_rate,
         expected_lifetime_years,
         {{ tiering.simple_clv(
-            'average_purchase_value',
-            tiering.purchases_per_year('purchase_days', 'age_days'),
-            'expected_lifetime_years',
+            'measured.average_purchase_value',
+            tiering.purchases_per_year('measured.purchase_days', 'measured.age_days'),
+            'measured.expected_lifetime_years',
         ) }} as simple_clv,
         {{ tiering.retention_clv('yearly_margin', 'retention_rate', tiering.setting('clv_discount_rate')) }}
             as retention_clv
