@@ -104,7 +104,7 @@ measured as (
             as recency_days,
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'as_of.as_of_date') }} as age_days,
         customers.mean_repeat_value,
-        customers.purchase_value / customers.purchase_days as average_purchase_value,
+        customers.purchase_value / customers.purchase_days as average_value,
         customers.historical_revenue,
         case when base_figures.has_cost then customers.historical_profit end as historical_profit,
         case
@@ -134,7 +134,7 @@ valued as (
         -- Decimals of the amounts' scale (a division's scale differs between engines); simple
         -- CLV is computed from the unrounded average.
         cast(mean_repeat_value as {{ dbt.type_numeric() }}) as mean_repeat_value,
-        cast(average_purchase_value as {{ dbt.type_numeric() }}) as average_purchase_value,
+        cast(average_value as {{ dbt.type_numeric() }}) as average_purchase_value,
         {{ tiering.purchases_per_year('purchase_days', 'age_days') }} as purchases_per_year,
         historical_revenue,
         historical_profit,
@@ -142,9 +142,9 @@ valued as (
         retention_rate,
         expected_lifetime_years,
         {{ tiering.simple_clv(
-            'measured.average_purchase_value',
-            tiering.purchases_per_year('measured.purchase_days', 'measured.age_days'),
-            'measured.expected_lifetime_years',
+            'average_value',
+            tiering.purchases_per_year('purchase_days', 'age_days'),
+            'expected_lifetime_years',
         ) }} as simple_clv,
         {{ tiering.retention_clv('yearly_margin', 'retention_rate', tiering.setting('clv_discount_rate')) }}
             as retention_clv
