@@ -18,35 +18,3 @@ def test_docs_generate_catalogs_every_mart_column(duckdb_copy: DuckDBEngine) -> 
         documented = manifest["nodes"][unique_id]["columns"]
         assert built_columns == set(documented), mart
         assert all(column["description"] for column in documented.values()), mart
-
-
-def test_exposures_are_documented_and_select_what_they_need(duckdb_copy: DuckDBEngine) -> None:
-    build(duckdb_copy, "docs", "generate")
-    manifest = json.loads((duckdb_copy.work_dir / "target" / "manifest.json").read_text("utf-8"))
-    exposures = {node["name"]: node for node in manifest["exposures"].values()}
-    assert set(exposures) == {"build_summary", "churn_risk_call_list", "tier_dashboard"}
-    assert all(node["description"] and node["depends_on"]["nodes"] for node in exposures.values())
-    run = build(
-        duckdb_copy,
-        "ls",
-        "--select",
-        "+exposure:build_summary",
-        "--resource-type",
-        "model",
-        "--output",
-        "name",
-    )
-    selected = set(run.output.split())
-    assert {
-        "pyramid_summary",
-        "segment_evaluation",
-        "customer_tiers",
-        "stg_transactions",
-    } <= selected
-    # Only what the summary needs: not the history, nor the other marts.
-    assert not selected & {
-        "customer_tier_history",
-        "tier_kpis",
-        "tier_strategies",
-        "customer_value",
-    }
