@@ -69,6 +69,7 @@ from customer_tiering.bench_more import (
 )
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtError, run_dbt
 from customer_tiering.postgres import PostgresError
+from customer_tiering.progress import Progress
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -1514,18 +1515,24 @@ def benchmark(
     run_date = datetime.now(UTC).date()
     host = machine()
     results.parent.mkdir(parents=True, exist_ok=True)
-    for size in sizes:
-        root = work_dir / "runs" / str(size)
-        root.mkdir(parents=True, exist_ok=True)
-        workspace = Workspace(root, ensure_inputs(work_dir, size), run_date)
-        for repeat in range(repeats):
-            runs = []
-            for contender in contender_order(repeat, size, limits):
-                print(f"{size:,} transactions, run {repeat + 1}: {contender}", file=sys.stderr)
-                runs.append(run_contender(workspace, contender, size, repeat))
-            _check_repeat(runs, outcome)
-            outcome.measurements.extend(runs)
-            _record_repeat(runs, outcome, results, host)
+    # Progress in transactions processed: a run at 10 M weighs ten runs at 1 M.
+    work = sum(size * len(contender_order(0, size, limits)) * repeats for size in sizes)
+    with Progress("bench", work) as progress:
+        for size in sizes:
+            root = work_dir / "runs" / str(size)
+            root.mkdir(parents=True, exist_ok=True)
+            workspace = Workspace(root, ensure_inputs(work_dir, size), run_date)
+            for repeat in range(repeats):
+                runs = []
+                for contender in contender_order(repeat, size, limits):
+                    step = f"{size:,} transactions, run {repeat + 1}: {contender}"
+                    progress.write_above(step + "\n")
+                    progress.update(progress.done, step)
+                    runs.append(run_contender(workspace, contender, size, repeat))
+                    progress.advance(size, step)
+                _check_repeat(runs, outcome)
+                outcome.measurements.extend(runs)
+                _record_repeat(runs, outcome, results, host)
     return outcome
 
 

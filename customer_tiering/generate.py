@@ -45,6 +45,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from customer_tiering.progress import Progress
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -923,9 +925,11 @@ def generate(out_dir: Path, params: GeneratorParams) -> GeneratedFiles:
         customers = stack.enter_context(
             closing(_open_sink(customers_path, CUSTOMER_COLUMNS, extension))
         )
+        progress = stack.enter_context(Progress("generating", params.customers))
         for chunk in _chunks(params, plan):
             transactions.write(pa.concat_tables([table for table, _ in chunk]))
             customers.write(pa.concat_tables([table for _, table in chunk]))
+            progress.advance(sum(table.num_rows for _, table in chunk), "customers written")
     return GeneratedFiles(
         transactions_path=transactions_path,
         customers_path=customers_path,

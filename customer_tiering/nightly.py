@@ -32,6 +32,7 @@ import psycopg2
 
 from customer_tiering.dbt_runner import PROJECT_DIR, dbt_executable
 from customer_tiering.postgres import dsn_from_env, with_hash_key
+from customer_tiering.progress import Progress
 from customer_tiering.publish import (
     BUILD_MARTS_SCHEMA,
     DuckDBServing,
@@ -45,6 +46,11 @@ DEFAULT_SERVING = PROJECT_DIR / "serving" / "tiering.duckdb"
 EXIT_PUBLISHED = 0
 EXIT_NOT_PUBLISHED = 1
 EXIT_LOCKED = 3
+# A node's result line in dbt's output: "12 of 240 OK created sql table model marts.x .... [OK]".
+NODE_FINISHED = re.compile(
+    r"\b\d+ of (?P<total>\d+) (?P<status>OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b"
+    r"(?P<what>.*?)(?: \.{2,}|$)"
+)
 ERROR_TITLE = re.compile(r"(Compilation|Runtime|Database|Parsing|Dependency|Contract) Error\b")
 
 
@@ -106,19 +112,25 @@ def _dbt(options: Options, *command: str) -> tuple[int, str]:
         str(options.target_path),
     ]
     lines: list[str] = []
-    with subprocess.Popen(
-        args,
-        cwd=PROJECT_DIR,
-        env=with_hash_key({"DBT_PROFILES_DIR": str(PROJECT_DIR), **os.environ}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
+    with (
+        subprocess.Popen(
+            args,
+            cwd=PROJECT_DIR,
+            env=with_hash_key({"DBT_PROFILES_DIR": str(PROJECT_DIR), **os.environ}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process,
+        Progress(f"nightly: dbt {command[0]}", 0) as progress,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
-            sys.stdout.write(line)
+            progress.write_above(line, sys.stdout)
             lines.append(line.rstrip("\n"))
-    sys.stdout.flush()
+            finished = NODE_FINISHED.search(line)
+            if finished:
+                progress.total = int(finished["total"])
+                progress.advance(1, " ".join(finished["what"].split()[-2:]))
     return process.returncode, "\n".join(lines)
 
 

@@ -255,3 +255,14 @@ def run_results(engine: Engine) -> list[Row]:
     """The results of the last dbt command on `engine` (target/run_results.json)."""
     path = engine.work_dir / "target" / "run_results.json"
     return json.loads(path.read_text(encoding="utf-8"))["results"]
+
+
+def not_passed(results: list[Row]) -> dict[str, str]:
+    """The results that neither succeeded, passed nor warned, by unique id (an exposure is not run:
+    dbt reports it as 'no-op')."""
+    return {
+        row["unique_id"]: row["status"]
+        for row in results
+        if row["status"] not in ("success", "pass", "warn")
+        and not (row["unique_id"].startswith("exposure.") and row["status"] == "no-op")
+    }

@@ -21,7 +21,9 @@ from typing import Any
 
 import duckdb
 import pytest
+import sqlalchemy as sa
 
+from bi_clients import documented_columns, reflected_columns
 from customer_tiering.generate import GeneratedFiles
 from customer_tiering.publish import FAULT_VARIABLE
 from engines import DUCKDB_MARTS, MART_KEYS, RUN_COLUMNS, personal_values
@@ -134,6 +136,25 @@ def test_publishes_the_tested_marts_and_nothing_else(published: Nightly) -> None
     }
     assert record["freshness"] == "error", "the fixture is stale; --allow-stale published it"
     assert set(record["published_tables"]) == set(DUCKDB_MARTS)
+
+
+def test_a_bi_tool_reads_the_documented_columns_through_sqlalchemy(published: Nightly) -> None:
+    """Superset's way into DuckDB (SQLAlchemy and duckdb_engine, README "Connecting a BI tool"):
+    read-only, every mart with the names, types and descriptions its YAML documents."""
+    manifest = published.folder / "target" / "manifest.json"
+    engine = sa.create_engine(f"duckdb:///{published.serving}", connect_args={"read_only": True})
+    try:
+        assert set(sa.inspect(engine).get_table_names(schema="marts")) >= set(DUCKDB_MARTS)
+        for mart in DUCKDB_MARTS:
+            documented = documented_columns(manifest, mart)
+            assert reflected_columns(engine, "marts", mart) == documented, mart
+        with engine.connect() as connection:
+            count = connection.execute(sa.text("select count(*) from marts.customer_tiers"))
+            assert count.scalar_one() > 0
+            with pytest.raises(sa.exc.DBAPIError, match="read-only"):
+                connection.execute(sa.text("delete from marts.customer_tiers"))
+    finally:
+        engine.dispose()
 
 
 def test_no_personal_data_reaches_the_serving_file(

@@ -12,8 +12,10 @@ from typing import Any
 
 import psycopg2
 import pytest
+import sqlalchemy as sa
 from psycopg2 import errors, sql
 
+from bi_clients import documented_columns, reflected_columns
 from conftest import ON_POSTGRES
 from customer_tiering.generate import GeneratedFiles
 from customer_tiering.publish import FAULT_VARIABLE
@@ -137,6 +139,28 @@ def test_the_bi_role_reads_the_serving_schema_and_nothing_else(
         [BI_ROLE],
     )
     assert writable == []
+
+
+def test_a_bi_tool_reads_the_documented_columns_as_the_bi_role(
+    pg_nightly: Nightly, postgres_engine: PostgresEngine
+) -> None:
+    """What Superset, Metabase or Power BI see through the read-only role (SQLAlchemy over
+    psycopg2): every serving mart with the names, types and descriptions its YAML documents."""
+    manifest = pg_nightly.folder / "target" / "manifest.json"
+    dsn = _bi_dsn(postgres_engine)
+    engine = sa.create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(dsn))
+    try:
+        inspector = sa.inspect(engine)
+        assert set(inspector.get_table_names(schema="serving")) == {
+            *POSTGRES_CORE_MARTS,
+            "published_run",
+        }
+        for mart in POSTGRES_CORE_MARTS:
+            documented = documented_columns(manifest, mart)
+            assert reflected_columns(engine, "serving", mart) == documented, mart
+            assert inspector.get_table_comment(mart, schema="serving")["text"], mart
+    finally:
+        engine.dispose()
 
 
 def test_postgres_serving_holds_no_personal_data(

@@ -26,7 +26,7 @@ from conftest import FIXTURE_PARAMS
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtRun
 from customer_tiering.generate import GeneratedFiles, generate
 from customer_tiering.inputs import to_utf8
-from engines import MARTS, DuckDBEngine, build, fetch_mart, run_results
+from engines import MARTS, DuckDBEngine, build, fetch_mart, not_passed, run_results
 
 # The builds are one session fixture: xdist runs every test of this module in one worker.
 pytestmark = pytest.mark.xdist_group("var_matrix")
@@ -188,10 +188,9 @@ def test_the_cases_set_every_checked_var() -> None:
 def test_build_passes_every_unit_and_data_test(built: dict[str, Built], case: str) -> None:
     result = built[case]
     assert result.run.ok, result.run.output[-3000:]
-    statuses = {row["unique_id"]: row["status"] for row in run_results(result.engine)}
-    assert sum(uid.startswith("unit_test.") for uid in statuses) >= 20
-    failed = {uid: s for uid, s in statuses.items() if s not in ("success", "pass", "warn")}
-    assert failed == {}
+    results = run_results(result.engine)
+    assert sum(row["unique_id"].startswith("unit_test.") for row in results) >= 20
+    assert not_passed(results) == {}
 
 
 def test_rejects_above_the_warn_share_warn_without_failing(built: dict[str, Built]) -> None:
