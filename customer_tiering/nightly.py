@@ -14,6 +14,7 @@ code is 1 (not published) or 3 (another nightly run holds the lock). Every run a
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -101,6 +102,11 @@ def _log(message: str) -> None:
     print(f"{datetime.now(UTC):%H:%M:%S}  nightly: {message}", flush=True)
 
 
+def _subcommand(command: Sequence[str]) -> str:
+    """The dbt subcommand without its options: 'build', 'source freshness'."""
+    return " ".join(itertools.takewhile(str.isalpha, command))
+
+
 def _dbt(options: Options, *command: str) -> tuple[int, str]:
     """Run a dbt command, passing its output through; returns its exit code and output."""
     args = [
@@ -121,7 +127,7 @@ def _dbt(options: Options, *command: str) -> tuple[int, str]:
             stderr=subprocess.STDOUT,
             text=True,
         ) as process,
-        Progress(f"nightly: dbt {command[0]}", 0) as progress,
+        Progress(f"nightly: dbt {_subcommand(command)}", 0) as progress,
     ):
         assert process.stdout is not None
         for line in process.stdout:
