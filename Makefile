@@ -37,13 +37,18 @@ export TIERING_SERVING_PATH ?= $(CURDIR)/serving/tiering.duckdb
 ALLOW_STALE ?=
 NIGHTLY_ARGS ?=
 
+# make export [EXPORT_DIR=target/export] [CONTACTS=path/to/customers.csv [ENCODING=gb18030]]: one CSV
+# and one Parquet call list per strategy, from the build database; CONTACTS adds name, email, phone.
+EXPORT_DIR ?= target/export
+CONTACTS ?=
+
 # make bench SIZES=1000000,10000000,100000000 (transaction counts); not part of make test.
 # BENCH_ARGS: more options of customer_tiering.bench, e.g. '--repeats 3 --postgres-max 0'.
 SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
-.PHONY: help venv demo-data build nightly test lint fix test-python docs bench bench-clv clean
+.PHONY: help venv demo-data build nightly export test lint fix test-python docs bench bench-clv clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +75,9 @@ nightly: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Build and test, then 
 	$(call to_utf8,$(TRANSACTIONS))
 	$(call to_utf8,$(CUSTOMERS))
 	$(BIN)/python -m customer_tiering.nightly --vars "$(DBT_VARS)" $(if $(strip $(ALLOW_STALE)),--allow-stale) $(NIGHTLY_ARGS) -- $(BUILD_ARGS)
+
+export: venv ## Write one CSV and one Parquet list per strategy to EXPORT_DIR (CONTACTS=... adds personal data)
+	$(BIN)/python -m customer_tiering.export --duckdb "$(TIERING_DUCKDB_PATH)" --out "$(EXPORT_DIR)" $(if $(strip $(CONTACTS)),--contacts "$(strip $(CONTACTS))" $(if $(strip $(ENCODING)),--contacts-encoding "$(strip $(ENCODING))"))
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
 
