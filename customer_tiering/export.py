@@ -31,7 +31,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +141,8 @@ def csv_text(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, date | Decimal | float | int):
-        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     return str(value)
 
 
@@ -443,11 +442,16 @@ def _manifest(result: ExportResult) -> str:
 
 
 @contextlib.contextmanager
-def _attached(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory connection with the build's file attached read-only as `tiering`."""
+def _attached(database: Path, scratch: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with the build's file attached read-only as `tiering`; it holds
+    the build's memory bound (TIERING_DUCKDB_MEMORY_LIMIT) and spills to `scratch`."""
     if not database.is_file():
         raise ExportError(f"no DuckDB file at {database}: run `make build` first")
-    with duckdb.connect(":memory:") as connection:
+    config = {
+        "memory_limit": os.environ.get("TIERING_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "temp_directory": str(scratch),
+    }
+    with duckdb.connect(":memory:", config=config) as connection:
         try:
             connection.execute(f"attach {_quoted(str(database))} as {DATABASE} (read_only)")
         except duckdb.Error as error:
@@ -470,7 +474,10 @@ def export(
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(mode=0o700 if contacts else 0o777)
     try:
-        with _attached(Path(database)) as connection, tempfile.TemporaryDirectory() as scratch:
+        with (
+            tempfile.TemporaryDirectory() as scratch,
+            _attached(Path(database), Path(scratch)) as connection,
+        ):
             result = _export_into(connection, staged, contacts, contacts_encoding, Path(scratch))
         (staged / MANIFEST).write_text(_manifest(result), encoding="utf-8", newline="\n")
         for path in staged.iterdir():

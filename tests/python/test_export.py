@@ -342,3 +342,23 @@ def test_refuses_to_replace_a_folder_that_is_not_an_export(
     line = _fail(["--duckdb", str(duckdb_engine.database), "--out", str(tmp_path / "mine")], capsys)
     assert "not an export" in line or "holds no manifest.json" in line
     assert (tmp_path / "mine" / "daily.csv").read_text(encoding="utf-8") == "keep me"
+
+
+def test_reads_the_database_only(database_copy: Path, tmp_path: Path) -> None:
+    before = (database_copy.read_bytes(), database_copy.stat().st_mtime_ns)
+    export(database_copy, tmp_path / "out")
+    assert (database_copy.read_bytes(), database_copy.stat().st_mtime_ns) == before
+    assert not database_copy.with_name(database_copy.name + ".wal").exists()
+
+
+def test_contacts_from_parquet(
+    duckdb_engine: DuckDBEngine,
+    fixture_files: GeneratedFiles,
+    with_contacts: Path,
+    tmp_path: Path,
+) -> None:
+    contacts = tmp_path / "customers.parquet"
+    source = str(fixture_files.customers_path).replace("'", "''")
+    duckdb.execute(f"copy (select * from read_csv('{source}', all_varchar = true)) to '{contacts}'")
+    export(duckdb_engine.database, tmp_path / "out", contacts=contacts)
+    assert _files(tmp_path / "out") == _files(with_contacts)
