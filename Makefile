@@ -38,7 +38,8 @@ ALLOW_STALE ?=
 NIGHTLY_ARGS ?=
 
 # make export [EXPORT_DIR=target/export] [CONTACTS=path/to/customers.csv [ENCODING=gb18030]]: one CSV
-# and one Parquet call list per strategy, from the build database; CONTACTS adds name, email, phone.
+# and one Parquet call list per strategy, from the build database; CONTACTS adds name, email, phone;
+# and every mart as Parquet in EXPORT_DIR/marts (for BI tools without a DuckDB connector).
 EXPORT_DIR ?= target/export
 CONTACTS ?=
 
@@ -78,6 +79,7 @@ nightly: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Build and test, then 
 
 export: venv ## Write one CSV and one Parquet list per strategy to EXPORT_DIR (CONTACTS=... adds personal data)
 	$(BIN)/python -m customer_tiering.export --duckdb "$(TIERING_DUCKDB_PATH)" --out "$(EXPORT_DIR)" $(if $(strip $(CONTACTS)),--contacts "$(strip $(CONTACTS))" $(if $(strip $(ENCODING)),--contacts-encoding "$(strip $(ENCODING))"))
+	$(BIN)/python -m customer_tiering.marts_parquet --duckdb "$(TIERING_DUCKDB_PATH)" --out "$(EXPORT_DIR)/marts"
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
 
