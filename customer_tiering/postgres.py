@@ -67,6 +67,8 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
+from customer_tiering.system_packages import apt_install, is_root
+
 PG_OS_USER = "postgres"
 SUPERUSER = "postgres"
 DEFAULT_DBNAME = "tiering"
@@ -235,31 +237,6 @@ def find_pg_bin() -> Path | None:
     return next((c for c in candidates if _has_server_binaries(c)), None)
 
 
-def _is_root() -> bool:
-    """Whether this process runs as uid 0."""
-    return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _apt_get(apt: str, *args: str) -> tuple[bool, str]:
-    """Run one quiet, non-interactive apt-get command; return (ok, output)."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = [apt, "-qq", "-o", "DPkg::Lock::Timeout=300", *args]
-    try:
-        proc = subprocess.run(
-            cmd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, str(exc)
-    return proc.returncode == 0, proc.stdout[-4000:]
-
-
 def install_postgresql() -> bool:
     """Make PostgreSQL server binaries available; return whether they are.
 
@@ -271,21 +248,7 @@ def install_postgresql() -> bool:
     """
     if find_pg_bin() is not None:
         return True
-    if not _is_root():
-        _log("PostgreSQL is not installed and this process is not root, so it")
-        _log("cannot install it; run: apt-get install postgresql (as root)")
-        return False
-    apt = shutil.which("apt-get")
-    if apt is None:
-        _log("PostgreSQL is not installed and apt-get is not available")
-        return False
-    _log("PostgreSQL not found; installing it with apt-get (takes a while)")
-    ok, output = _apt_get(apt, "update")
-    if not ok:
-        _log(f"apt-get update failed, trying the install anyway:\n{output}")
-    ok, output = _apt_get(apt, "install", "-y", "--no-install-recommends", "postgresql")
-    if not ok:
-        _log(f"apt-get install postgresql failed:\n{output}")
+    if not apt_install("postgresql", "PostgreSQL", _log):
         return False
     if find_pg_bin() is None:
         _log("postgresql was installed but initdb/pg_ctl were not found")
@@ -527,7 +490,7 @@ def start_server(
     bin_dir = _require_pg_bin()
     locale_args = _locale_args(collation, bin_dir)
     base_dir = Path(base_dir).absolute()
-    as_postgres = _is_root()
+    as_postgres = is_root()
     run_dir, scratch = _prepare_run_dir(base_dir, as_postgres)
     data_dir = run_dir / "data"
     _clear_stale_cluster(bin_dir, data_dir, as_postgres)
@@ -565,7 +528,7 @@ def stop_server(server: PgServer) -> None:
     data_dir = server.data_dir
     if (data_dir / "postmaster.pid").exists():
         bin_dir = _require_pg_bin()
-        as_postgres = _is_root()
+        as_postgres = is_root()
         cmd = [bin_dir / "pg_ctl", "stop", "-D", data_dir, "-m", "fast", "-w"]
         proc = _run([*cmd, "-t", "60"], as_postgres=as_postgres, timeout=90)
         if proc.returncode != 0 and _server_running(bin_dir, data_dir, as_postgres):
