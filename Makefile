@@ -43,13 +43,18 @@ NIGHTLY_ARGS ?=
 EXPORT_DIR ?= target/export
 CONTACTS ?=
 
+# make report [REPORT_LANG=zh|en] [REPORT=target/report/index.html]: a self-contained HTML page of
+# the marts of the build database (charts as inline SVG; opens without network).
+REPORT_LANG ?= zh
+REPORT ?= target/report/index.html
+
 # make bench SIZES=1000000,10000000,100000000 (transaction counts); not part of make test.
 # BENCH_ARGS: more options of customer_tiering.bench, e.g. '--repeats 3 --postgres-max 0'.
 SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
-.PHONY: help venv demo-data build nightly export test lint fix test-python docs bench bench-clv clean
+.PHONY: help venv demo-data build nightly export report test lint fix test-python docs bench bench-clv clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -80,6 +85,9 @@ nightly: venv $(if $(strip $(TRANSACTIONS)),,demo-data) ## Build and test, then 
 export: venv ## Write one CSV and one Parquet list per strategy to EXPORT_DIR (CONTACTS=... adds personal data)
 	$(BIN)/python -m customer_tiering.export --duckdb "$(TIERING_DUCKDB_PATH)" --out "$(EXPORT_DIR)" $(if $(strip $(CONTACTS)),--contacts "$(strip $(CONTACTS))" $(if $(strip $(ENCODING)),--contacts-encoding "$(strip $(ENCODING))"))
 	$(BIN)/python -m customer_tiering.marts_parquet --duckdb "$(TIERING_DUCKDB_PATH)" --out "$(EXPORT_DIR)/marts"
+
+report: venv ## Render the HTML report from the built marts (REPORT_LANG=zh|en)
+	$(BIN)/python -m customer_tiering.html_report --duckdb "$(TIERING_DUCKDB_PATH)" --lang $(REPORT_LANG) --out "$(REPORT)"
 
 test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
 
