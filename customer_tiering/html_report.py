@@ -623,28 +623,22 @@ def section_backtest(ctx: Context) -> str:
 
 def histogram_bins(marts: Marts, mart: str, column: str, edges: Sequence[float]) -> list[Bin]:
     """Customers per bin [low, high) of a mart column (the last bin includes its high edge)."""
+    pairs = list(itertools.pairwise(float(edge) for edge in edges))
     values = ", ".join(
-        f"({index}, {low!r}, {high!r})"
-        for index, (low, high) in enumerate(itertools.pairwise(edges))
+        f"({index}, cast({low!r} as double), cast({high!r} as double))"
+        for index, (low, high) in enumerate(pairs)
     )
-    last = len(edges) - 2
     rows = marts.rows(
-        f"select bins.position, bins.low, bins.high, count(data.x) as customers "
+        f"select bins.position, count(data.x) as customers "
         f"from (values {values}) as bins (position, low, high) "
         f"left join (select {column} as x from marts.{mart} where {column} is not null) as data "
         f"on data.x >= bins.low and (data.x < bins.high or "
-        f"(bins.position = {last} and data.x <= bins.high)) "
-        f"group by bins.position, bins.low, bins.high order by bins.position"
+        f"(bins.position = {len(pairs) - 1} and data.x <= bins.high)) "
+        f"group by bins.position order by bins.position"
     )
     return [
-        Bin(
-            row["low"],
-            row["high"],
-            Figure(
-                mart, f"{row['low']!r}..{row['high']!r}", column, row["customers"], "count"
-            ).mark(),
-        )
-        for row in rows
+        Bin(low, high, Figure(mart, f"{low!r}..{high!r}", column, row["customers"], "count").mark())
+        for (low, high), row in zip(pairs, rows, strict=True)
     ]
 
 
