@@ -99,6 +99,14 @@ def test_the_languages_differ_only_in_words(reports: dict[str, Path]) -> None:
     assert "Customer pyramid" in reports["en"].read_text("utf-8")
 
 
+def test_the_report_exposure_names_exactly_the_marts_shown(reports: dict[str, Path]) -> None:
+    exposures = (REPO / "models/marts/_marts__exposures.yml").read_text("utf-8")
+    report = exposures.split("  - name: report\n")[1].split("  - name: ")[0]
+    declared = set(re.findall(r"ref\('(\w+)'\)", report))
+    shown = set(re.findall(r'data-mart="(\w+)"', reports["en"].read_text("utf-8")))
+    assert shown == declared
+
+
 def _copy_without(
     database: Path, folder: Path, drop: tuple[str, ...], drop_columns: tuple[tuple[str, str], ...]
 ) -> Path:
