@@ -19,6 +19,7 @@ import pytest
 
 from customer_tiering import html_report
 from customer_tiering.report_labels import LANGUAGES, section_names
+from customer_tiering.report_sections import SECTIONS
 from customer_tiering.system_packages import SystemPackageError, ensure_debian_package
 from engines import DuckDBEngine
 
@@ -70,6 +71,10 @@ def reports(
 
 
 # --- the HTML, without a browser --------------------------------------------------------------
+
+
+def test_every_section_has_labels_in_display_order() -> None:
+    assert tuple(SECTIONS) == section_names()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
