@@ -160,7 +160,7 @@ _WORDS: dict[str, dict[Language, str]] = {
     "outside_grid": {"zh": "其他", "en": "Other"},
     "from_tier": {"zh": "上期层级", "en": "Tier before"},
     "to_tier": {"zh": "本期层级", "en": "Tier now"},
-    "unclassified": {"zh": "未分级", "en": "none"},
+    "unclassified": {"zh": "未分级", "en": "not tiered"},
     "period": {"zh": "期末", "en": "Period end"},
     "new_customers": {"zh": "新增", "en": "New"},
     "retained_customers": {"zh": "留存", "en": "Retained"},
