@@ -489,7 +489,9 @@ def histogram(
         )
         if text_width(one.count.text, 10) < column + 6:
             body.append(_text(x + column / 2, y - 4, one.count.text, anchor="middle", size=10))
-    every = max(1, math.ceil(len(bins) / max(1, plot_w // 56)))
+    edges = [one.low for one in bins] + [bins[-1].high]
+    widest = max(text_width(tick_format.format(edge), 10) for edge in edges)
+    every = max(1, math.ceil((widest + 6) / column))
     for index in range(0, len(bins) + 1, every):
         edge = bins[index].low if index < len(bins) else bins[-1].high
         body.append(

@@ -510,21 +510,26 @@ def histogram_bins(marts: Marts, mart: str, column: str, edges: Sequence[float])
     ]
 
 
-def clv_edges(marts: Marts, mart: str, column: str, bins: int = 12) -> list[float]:
-    """Round-number bin edges from the lowest value to the 99th percentile; the last bin runs up
-    to the highest value."""
-    found = marts.rows(
-        f"select min({column}) as low, quantile_cont({column}, 0.99) as high, "
-        f"max({column}) as top from marts.{mart}"
-    )[0]
+def clv_edges(marts: Marts, mart: str, column: str) -> list[float]:
+    """Bin edges 0, 1, 2, 5, 10, 20, 50, ... up to the highest value (CLV is skewed: most
+    customers are worth little, a few a lot); a first bin from the lowest value to 0 when some
+    are negative. The last edge is the highest value."""
+    found = marts.rows(f"select min({column}) as low, max({column}) as top from marts.{mart}")[0]
     if found["low"] is None:
         return [0.0, 1.0]
-    low, high, top = float(found["low"]), float(found["high"]), float(found["top"])
-    step = nice_step(max(high - min(low, 0.0), 1e-9) / bins)
-    start = math.floor(min(low, 0.0) / step) * step
-    edges = [start + step * index for index in range(bins + 1)]
-    edges[-1] = max(edges[-1], top)
-    return edges
+    low, top = float(found["low"]), float(found["top"])
+    edges = [math.floor(low)] if low < 0 else []
+    edge = 0.0
+    while edge < top:
+        edges.append(edge)
+        edge = 1.0 if edge == 0 else round_step_up(edge)
+    return [*edges, top] if len(edges) > 0 else [low, top + 1.0]
+
+
+def round_step_up(edge: float) -> float:
+    """The next of 1, 2, 5 times a power of ten after `edge` (> 0)."""
+    power = 10 ** math.floor(math.log10(edge) + 1e-9)
+    return next(factor * power for factor in (2, 5, 10) if factor * power > edge * (1 + 1e-9))
 
 
 def section_value_distributions(ctx: Context) -> str:
@@ -540,13 +545,18 @@ def section_value_distributions(ctx: Context) -> str:
         [
             (
                 words("predicted_clv"),
-                charts.histogram(words("predicted_clv"), clv, width=430, tick_format="{:,.0f}"),
+                charts.histogram(
+                    words("predicted_clv"), clv, width=860, height=200, tick_format="{:,.0f}"
+                ),
             ),
             (
                 words("p_alive"),
-                charts.histogram(words("p_alive"), alive, width=430, tick_format="{:.1f}"),
+                charts.histogram(
+                    words("p_alive"), alive, width=860, height=200, tick_format="{:.1f}"
+                ),
             ),
         ],
+        columns=1,
     )
 
 
