@@ -18,8 +18,9 @@ import duckdb
 import pytest
 
 from customer_tiering import html_report
+from customer_tiering.report_data import format_value
 from customer_tiering.report_labels import LANGUAGES, section_names
-from customer_tiering.report_sections import SECTIONS
+from customer_tiering.report_sections import SECTIONS, nice_step, round_step_up
 from customer_tiering.system_packages import SystemPackageError, ensure_debian_package
 from engines import DuckDBEngine
 
@@ -75,6 +76,28 @@ def reports(
 
 def test_every_section_has_labels_in_display_order() -> None:
     assert tuple(SECTIONS) == section_names()
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (1234, "count", "1,234"),
+        (0.1234, "share", "12.3%"),
+        (Decimal("-0.000001"), "share", "0.0%"),
+        (Decimal("-0.4"), "money", "0"),
+        (Decimal("1234567.891"), "money", "1,234,568"),
+        (28.4849, "ratio", "28.48"),
+        (None, "share", "-"),
+        (float("nan"), "ratio", "-"),
+    ],
+)
+def test_figures_are_formatted_for_reading(value: object, kind: str, text: str) -> None:
+    assert format_value(value, kind) == text
+
+
+def test_round_steps() -> None:
+    assert [round_step_up(edge) for edge in (1, 2, 5, 10, 20, 50)] == [2, 5, 10, 20, 50, 100]
+    assert [nice_step(raw) for raw in (0.3, 3, 7, 1200)] == [0.5, 5, 10, 2000]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
