@@ -115,7 +115,8 @@ class Context:
     names: dict[tuple[str, str], str]
 
     def tier(self, scheme: str, code: str | None) -> str:
-        if code is None:
+        # pyramid_summary's fifth row, 'none', holds the customers outside the pyramid.
+        if code is None or code == "none":
             return self.labels.word("unclassified")
         return self.names.get((scheme, code), code)
 
