@@ -67,7 +67,10 @@ def _minimize(
     )
     params = np.exp(result.x)
     gradient = optimize.approx_fprime(result.x, negative_ll, 1e-7)  # type: ignore[arg-type]
-    if not result.success:
+    # L-BFGS-B ends with ABNORMAL when its line search cannot improve on a point that is already
+    # the maximum up to the noise of the finite-difference gradient (the fixture data of the
+    # tests does that to Gamma-Gamma); the gradient check below decides then.
+    if not result.success and not str(result.message).startswith("ABNORMAL"):
         raise FitError(f"{model}: the optimizer did not converge ({result.message})")
     if not np.all(np.isfinite(params)) or np.any(params <= 0):
         raise FitError(f"{model}: a parameter is not a finite positive number ({params})")

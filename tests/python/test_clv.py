@@ -157,3 +157,35 @@ def test_a_fit_that_cannot_work_fails_loudly_and_predicts_nothing() -> None:
         discount_rate=0.1,
     )
     assert predicted[["p_alive", "expected_purchases", "predicted_clv"]].isna().all().all()
+
+
+def _stopping_abnormally(monkeypatch: pytest.MonkeyPatch, at: np.ndarray | None) -> None:
+    """Make L-BFGS-B end with ABNORMAL (its line search found no better point) where it really
+    stops, or at the log parameters `at`."""
+    minimize = clv.optimize.minimize
+
+    def abnormal(*args: object, **kwargs: object) -> object:
+        result = minimize(*args, **kwargs)  # type: ignore[arg-type]
+        if at is not None:
+            result.x = at
+        result.success, result.message = False, "ABNORMAL: "
+        return result
+
+    monkeypatch.setattr(clv.optimize, "minimize", abnormal)
+
+
+def test_an_abnormal_stop_at_the_maximum_is_a_fit(
+    cdnow: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = clv.fit_gamma_gamma(cdnow["x"].to_numpy(float), cdnow["zbar"].to_numpy(float))
+    _stopping_abnormally(monkeypatch, at=None)
+    fit = clv.fit_gamma_gamma(cdnow["x"].to_numpy(float), cdnow["zbar"].to_numpy(float))
+    assert fit.params == pytest.approx(expected.params)
+
+
+def test_an_abnormal_stop_away_from_the_maximum_fails(
+    cdnow: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stopping_abnormally(monkeypatch, at=np.zeros(3))
+    with pytest.raises(clv.FitError, match="not at a maximum"):
+        clv.fit_gamma_gamma(cdnow["x"].to_numpy(float), cdnow["zbar"].to_numpy(float))
