@@ -83,9 +83,6 @@ def section_pareto(ctx: Context) -> str:
     ctx.marts.require(
         "customer_tiers", "customer_id", "percent_rank", "cumulative_revenue_share", "revenue_rank"
     )
-    ctx.marts.require(
-        "pyramid_summary", "pyramid_tier", "cumulative_customer_share", "cumulative_revenue_share"
-    )
     rows = ctx.marts.rows(
         "select customer_id, percent_rank, cumulative_revenue_share from marts.customer_tiers "
         "where revenue_rank is not null "
@@ -99,27 +96,18 @@ def section_pareto(ctx: Context) -> str:
         [Figure(mart, row["customer_id"], column, row[column], "share").mark() for row in sampled],
         [float(row["percent_rank"]) for row in sampled],
     )
+    # The 80/20 point: the first customer, in revenue order, at or past 20 % of the customers.
     top = ctx.marts.rows(
-        "select cumulative_customer_share, cumulative_revenue_share from marts.pyramid_summary "
-        "where pyramid_tier = 'C'"
+        "select customer_id, percent_rank, cumulative_revenue_share from marts.customer_tiers "
+        "where revenue_rank is not null and percent_rank >= 0.2 "
+        "order by revenue_rank, customer_id limit 1"
     )
     markers: list[Marker] = []
     caption = ""
     if top and top[0]["cumulative_revenue_share"] is not None:
-        customers = Figure(
-            "pyramid_summary",
-            "C",
-            "cumulative_customer_share",
-            top[0]["cumulative_customer_share"],
-            "share",
-        )
-        revenue = Figure(
-            "pyramid_summary",
-            "C",
-            "cumulative_revenue_share",
-            top[0]["cumulative_revenue_share"],
-            "share",
-        )
+        key = str(top[0]["customer_id"])
+        customers = Figure(mart, key, "percent_rank", top[0]["percent_rank"], "share")
+        revenue = Figure(mart, key, column, top[0]["cumulative_revenue_share"], "share")
         words = ctx.labels.word
         markers.append(
             Marker(
