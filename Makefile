@@ -54,7 +54,11 @@ SIZES ?= 1000000,10000000
 BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
-.PHONY: help venv demo-data build nightly export report test lint fix test-python docs bench bench-clv clean
+# The Spark stage of make test: its own environment (pyspark, some 630 MB) and Java on the PATH.
+# Without Java it is skipped with a message, except under CI=true, where it is mandatory.
+SPARK_VENV := .venv-spark
+
+.PHONY: help venv demo-data build nightly export report test lint fix test-python venv-spark test-spark docs bench bench-clv clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -89,7 +93,7 @@ export: venv ## Write one CSV and one Parquet list per strategy to EXPORT_DIR (C
 report: venv ## Render the HTML report from the built marts (REPORT_LANG=zh|en)
 	$(BIN)/python -m customer_tiering.html_report --duckdb "$(TIERING_DUCKDB_PATH)" --lang $(REPORT_LANG) --out "$(REPORT)"
 
-test: venv lint test-python ## Run every test: lint, then dbt builds and pytest on DuckDB and PostgreSQL
+test: venv lint test-python test-spark ## Run every test: lint, then dbt builds and pytest on DuckDB, PostgreSQL and Spark
 
 lint: venv ## sqlfluff (dbt templater, one process per core) and ruff
 	$(BIN)/sqlfluff lint --processes 0 models tests/singular analyses
@@ -103,6 +107,21 @@ fix: venv ## Fix what sqlfluff and ruff can fix
 
 test-python: venv ## pytest: dbt builds on fixtures, independent checks, engines compared
 	$(BIN)/python -m pytest tests/python
+
+$(SPARK_VENV)/bin/.installed: requirements-spark.txt
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+venv-spark: $(SPARK_VENV)/bin/.installed ## Create the Spark environment (.venv-spark: dbt-spark, pyspark)
+
+test-spark: venv ## The Spark stage: every model and data test on local Spark, marts compared with DuckDB
+	@if ! command -v java >/dev/null && [ "$${CI:-}" != true ]; then \
+		echo "Spark stage skipped: no Java runtime (java) on the PATH; install OpenJDK 17 to run it."; \
+	else \
+		$(MAKE) --no-print-directory $(SPARK_VENV)/bin/.installed && \
+		TIERING_SPARK_DBT=$(CURDIR)/$(SPARK_VENV)/bin/dbt $(BIN)/python -m pytest tests/python -m spark -n 0; \
+	fi
 
 docs: venv demo-data ## Generate the dbt docs site (target/)
 	$(BIN)/dbt docs generate

@@ -64,8 +64,10 @@ from customer_tiering.bench_more import (
     NIGHTLY,
     NIGHTLY_HISTORY,
     POSTGRES,
+    SPARK,
     run_nightly,
     run_postgres,
+    run_spark,
 )
 from customer_tiering.dbt_runner import PROJECT_DIR, DbtError, run_dbt
 from customer_tiering.postgres import PostgresError
@@ -79,10 +81,11 @@ DEFAULT_WORK_DIR = Path(tempfile.gettempdir()) / "bench-tiering"
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 FLOOR = "floor"
 CONTENDERS = ("dbt build", "dbt run", FLOOR, "pandas")
-ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, HISTORY, NIGHTLY_HISTORY, POSTGRES)
+ALL_CONTENDERS = (*CONTENDERS, NIGHTLY, HISTORY, NIGHTLY_HISTORY, POSTGRES, SPARK)
 # The dbt contenders: the dbt command each times and whether it builds the history (tag history).
 DBT_COMMANDS = {"dbt build": ("build", False), "dbt run": ("run", False), HISTORY: ("build", True)}
 DEFAULT_POSTGRES_MAX = 1_000_000
+DEFAULT_SPARK_MAX = 0
 DEFAULT_HISTORY_MAX = 10_000_000
 DEFAULT_PANDAS_MAX = 10_000_000
 SEED = 42
@@ -1257,6 +1260,8 @@ def _run_any_contender(workspace: Workspace, contender: str) -> Timed:
         return run_nightly(workspace, contender, measure, _run_child_contender)
     if contender == POSTGRES:
         return run_postgres(workspace, measure, TIER_COLUMNS, workspace.path(FLOOR, ".parquet"))
+    if contender == SPARK:
+        return run_spark(workspace, measure)
     if contender in DBT_COMMANDS:
         return _run_dbt_contender(workspace, contender)
     return _run_child_contender(workspace, contender)
@@ -1277,11 +1282,12 @@ def run_contender(workspace: Workspace, contender: str, size: int, repeat: int) 
 class Limits:
     """The largest sizes some contenders run at: pandas holds every column in memory (about
     0.4 GB per million rows here), PostgreSQL is measured at its 1 M size, and the history's
-    full build takes some 3 minutes at 10 M."""
+    full build takes some 3 minutes at 10 M. Spark runs only when asked (--spark-max)."""
 
     pandas_max: int = DEFAULT_PANDAS_MAX
     postgres_max: int = DEFAULT_POSTGRES_MAX
     history_max: int = DEFAULT_HISTORY_MAX
+    spark_max: int = DEFAULT_SPARK_MAX
 
 
 def contender_order(repeat: int, size: int, limits: Limits) -> list[str]:
@@ -1294,7 +1300,11 @@ def contender_order(repeat: int, size: int, limits: Limits) -> list[str]:
     if size > limits.pandas_max:
         rotated.remove("pandas")
     history = [HISTORY, NIGHTLY_HISTORY] if size <= limits.history_max else []
-    return [*rotated, NIGHTLY, *history, *([POSTGRES] if size <= limits.postgres_max else [])]
+    engines = [
+        *([POSTGRES] if size <= limits.postgres_max else []),
+        *([SPARK] if size <= limits.spark_max else []),
+    ]
+    return [*rotated, NIGHTLY, *history, *engines]
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -1568,6 +1578,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="largest size also built on PostgreSQL (default 1000000; 0: never)",
     )
     parser.add_argument(
+        "--spark-max",
+        type=int,
+        default=DEFAULT_SPARK_MAX,
+        help="largest size also built on local Spark (default 0: never; needs make venv-spark)",
+    )
+    parser.add_argument(
         "--history-max",
         type=int,
         default=DEFAULT_HISTORY_MAX,
@@ -1610,7 +1626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["contender"]:
         return _contender_main(argv[1:])
     args = _parse_args(argv)
-    limits = Limits(args.pandas_max, args.postgres_max, args.history_max)
+    limits = Limits(args.pandas_max, args.postgres_max, args.history_max, args.spark_max)
     outcome = benchmark(args.work_dir, args.sizes, args.repeats, args.results, limits)
     print(markdown_table(summarize(outcome.measurements, outcome.agreements)))
     for (size, contender, repeat), agreement in sorted(outcome.agreements.items()):

@@ -32,7 +32,7 @@ import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from customer_tiering.dbt_runner import run_dbt
+from customer_tiering.dbt_runner import PROJECT_DIR, run_dbt
 from customer_tiering.generate import GeneratorParams
 from customer_tiering.postgres import load_csv_tables, start_server, stop_server
 
@@ -45,6 +45,9 @@ NIGHTLY_HISTORY = "dbt build, nightly, with history"
 # Each night and the full build it continues from.
 NIGHT_AFTER = {NIGHTLY: "dbt build", NIGHTLY_HISTORY: HISTORY}
 POSTGRES = "dbt build, PostgreSQL"
+SPARK = "dbt build, Spark"
+# The Spark environment's dbt (make venv-spark), unless TIERING_SPARK_DBT names another.
+SPARK_DBT = PROJECT_DIR / ".venv-spark" / "bin" / "dbt"
 DAILY_SHARE = 1_000  # one row in this many of the history arrives on the new day
 LATE_COPY_SHARE = 10_000  # one row in this many arrives again under its old id (a copy)
 DAY_FILE = "transactions-day-1.parquet"
@@ -198,3 +201,31 @@ def run_postgres(
         stop_server(server)
     details = dbt_details(folder / "target" / "run_results.json")
     return replace(timed, output=output, details={**details, "load_seconds": load_seconds})
+
+
+def run_spark(workspace: Workspace, measure: Callable[[Callable[[], Path]], Timed]) -> Timed:
+    """Time `dbt build` (without the unit tests, as the Spark stage of make test) on a local
+    Spark session of the Spark environment, reading the same input files; the output is the
+    Parquet files of its marts.customer_tiers."""
+    from customer_tiering.bench import _dbt_args, _fresh_dbt_folders, dbt_details
+
+    dbt = Path(os.environ.get("TIERING_SPARK_DBT", SPARK_DBT))
+    if not dbt.exists():
+        raise RuntimeError(f"no Spark environment at {dbt}: run `make venv-spark` first")
+    folder = workspace.path(SPARK, "")
+    _fresh_dbt_folders(folder)
+    shutil.rmtree(folder / "spark", ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        "TIERING_TARGET": "spark",
+        "TIERING_SPARK_DIR": str(folder / "spark"),
+        "TIERING_SPARK_DRIVER_MEMORY": os.environ.get("TIERING_SPARK_DRIVER_MEMORY", "6g"),
+    }
+    args = _dbt_args(workspace, "build", SPARK, exclude=("resource_type:unit_test",))
+
+    def dbt_build() -> Path:
+        run_dbt(args, env=env, executable=str(dbt))
+        return folder / "spark" / "warehouse" / "marts.db" / "customer_tiers" / "*.parquet"
+
+    timed = measure(dbt_build)
+    return replace(timed, details=dbt_details(folder / "target" / "run_results.json"))

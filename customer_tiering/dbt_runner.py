@@ -91,9 +91,16 @@ class _Zygotes:
 _ZYGOTES = _Zygotes()
 
 
-def _run_executable(args: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+def _run_executable(
+    args: Sequence[str], env: dict[str, str], cwd: Path, executable: str | None = None
+) -> tuple[int, str]:
     completed = subprocess.run(
-        [dbt_executable(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [executable or dbt_executable(), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr
 
@@ -105,16 +112,21 @@ def run_dbt(
     project_dir: Path = PROJECT_DIR,
     check: bool = True,
     preloaded: bool = False,
+    executable: str | None = None,
 ) -> DbtRun:
     """Run `dbt <args>` in `project_dir` with the committed profiles.yml.
 
     `env` is added to this process's environment. With `check`, a non-zero exit raises
     DbtError carrying the last lines of the output. With `preloaded`, the command runs in a
-    child of a process that has imported dbt (see the module).
+    child of a process that has imported dbt (see the module). `executable` runs another
+    environment's dbt (the Spark stage's), never preloaded.
     """
     full_env = {**os.environ, "DBT_PROFILES_DIR": str(project_dir), **(env or {})}
-    launch = _ZYGOTES.run if preloaded else _run_executable
-    returncode, output = launch(args, full_env, project_dir)
+    if executable is not None:
+        returncode, output = _run_executable(args, full_env, project_dir, executable)
+    else:
+        launch = _ZYGOTES.run if preloaded else _run_executable
+        returncode, output = launch(args, full_env, project_dir)
     run = DbtRun(tuple(args), returncode, output)
     if check and not run.ok:
         tail = "\n".join(run.output.splitlines()[-40:])

@@ -8,13 +8,20 @@
     {{- return(adapter.dispatch('hash_key', 'tiering')()) -}}
 {% endmacro %}
 
+{#- An engine without a keyed hash here (Spark SQL has no HMAC; others are untested): no key, so
+    no email hash (README, "Engines"). -#}
 {% macro default__hash_key() %}
+    {{- return('cast(null as ' ~ dbt.type_string() ~ ')') -}}
+{% endmacro %}
+
+{% macro postgres__hash_key() %}
     {{- return("nullif(current_setting('tiering.hash_key', true), '')") -}}
 {% endmacro %}
 
 {% macro duckdb__hash_key() %}
     {{- return("nullif(getvariable('tiering_hash_key'), '')") -}}
 {% endmacro %}
+
 
 {#- HMAC-SHA256 of the text `expression` with the key `key` (an SQL expression, normally
     hash_key()), as 64 hex digits: without the key nobody can hash a guessed address to find it
@@ -24,8 +31,13 @@
     {{- return(adapter.dispatch('keyed_hash', 'tiering')(expression, key)) -}}
 {% endmacro %}
 
-{#- PostgreSQL: pgcrypto's hmac (prepare_hash_key makes sure the extension is there). -#}
+{#- An engine without a keyed hash here: null (default__hash_key). -#}
 {% macro default__keyed_hash(expression, key) -%}
+    cast(null as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- PostgreSQL: pgcrypto's hmac (prepare_hash_key makes sure the extension is there). -#}
+{% macro postgres__keyed_hash(expression, key) -%}
     encode(hmac(convert_to({{ expression }}, 'UTF8'), convert_to({{ key }}, 'UTF8'), 'sha256'), 'hex')
 {%- endmacro %}
 
@@ -42,10 +54,10 @@
 {%- endmacro %}
 
 {#- on-run-start, in commands that build models: the pgcrypto extension that keyed_hash needs on
-    PostgreSQL (and other engines but DuckDB), created when missing; a clear error when it cannot
+    PostgreSQL, created when missing; a clear error when it cannot
     be (not available on the server, or this role may not create it). -#}
 {% macro prepare_hash_key() %}
-    {%- if execute and target.type != 'duckdb' and tiering.builds_models() -%}
+    {%- if execute and target.type == 'postgres' and tiering.builds_models() -%}
         {%- set found = run_query(
             "select (select count(*) from pg_extension where extname = 'pgcrypto'),"
             ~ " (select count(*) from pg_available_extensions where name = 'pgcrypto'),"

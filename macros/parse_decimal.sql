@@ -33,7 +33,17 @@
     {{ tiering.regexp_full_match(expression, pattern | replace("'", "''")) }}
 {%- endmacro %}
 
-{#- Text as an SQL string literal, quotes doubled. -#}
+{#- Text as an SQL string literal: quotes doubled, or on Spark (and Databricks), whose literals
+    take backslash escapes and read '' as the end of one literal and the start of the next,
+    quotes and backslashes escaped with a backslash. -#}
 {% macro string_literal(text) -%}
+    {{- return(adapter.dispatch('string_literal', 'tiering')(text)) -}}
+{%- endmacro %}
+
+{% macro default__string_literal(text) -%}
     '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+    '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}

@@ -61,6 +61,80 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- Spark: tables the project creates over the input files (CSV or Parquet, as for DuckDB: the
+    vars transactions_path and customers_path, else the demo files), in var('raw_schema'): an
+    external table over each file (raw_transactions__files; nothing is copied), and the view
+    raw_transactions over it with the contract's columns as text, the file's path as source_file
+    and each row's line in its file as source_row_number. Spark reads a path relative to its own
+    working folder, so a relative path is made absolute against the project folder. -#}
+{% macro spark__prepare_inputs() %}
+    {%- do run_query('create schema if not exists ' ~ adapter.quote(var('raw_schema'))) -%}
+    {%- do tiering.spark_input_view('raw_transactions', tiering.input_path('raw_transactions'), 'transactions_path') -%}
+    {%- set customers_path = tiering.input_path('raw_customers') -%}
+    {%- if customers_path is none -%}
+        {%- do tiering.create_empty_input('raw_customers') -%}
+    {%- else -%}
+        {%- do tiering.spark_input_view('raw_customers', customers_path, 'customers_path') -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- Spark: the external table over the file(s) at `path` and the view `table_name` over it. -#}
+{% macro spark_input_view(table_name, path, var_name) %}
+    {%- set path = path | string -%}
+    {%- if "'" in path -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": a path with a quote character is not supported; rename the file.") }}
+    {%- endif -%}
+    {%- set absolute = path if path.startswith('/') or ':' in path else env_var('TIERING_PROJECT_DIR', env_var('PWD')) ~ '/' ~ path -%}
+    {%- set files_table = adapter.quote(var('raw_schema')) ~ '.' ~ adapter.quote(table_name ~ '__files') -%}
+    {%- set lowered = path | lower -%}
+    {#- The var's encodings by the names Java knows them by. -#}
+    {%- set java_charsets = {'latin-1': 'ISO-8859-1'} -%}
+    {%- if lowered.endswith('.parquet') -%}
+        {%- set reader = "using parquet options (path '" ~ absolute ~ "')" -%}
+    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.txt') -%}
+        {%- set options = ["path '" ~ absolute ~ "'", "header 'true'", "multiLine 'true'", "escape '\"'",
+                           "encoding " ~ tiering.string_literal(java_charsets.get(tiering.setting('csv_encoding'),
+                                                                    tiering.setting('csv_encoding')))] -%}
+        {%- if tiering.setting('csv_delimiter') is not none -%}
+            {%- do options.append('sep ' ~ tiering.string_literal(tiering.setting('csv_delimiter'))) -%}
+        {%- endif -%}
+        {%- set reader = 'using csv options (' ~ options | join(', ') ~ ')' -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ var_name ~ "=" ~ path ~ ": expected a .csv, .csv.gz, .txt or .parquet file.") }}
+    {%- endif -%}
+    {%- do tiering.drop_input(table_name) -%}
+    {%- do tiering.drop_input(table_name ~ '__files') -%}
+    {%- do run_query('create table ' ~ files_table ~ ' ' ~ reader) -%}
+    {%- set columns = adapter.get_columns_in_relation(api.Relation.create(
+        schema=var('raw_schema'), identifier=table_name ~ '__files')) | map(attribute='name') | list -%}
+    {%- do tiering.check_required_columns(table_name, columns, path) -%}
+    {%- set present = {} -%}
+    {%- for column in columns -%}
+        {%- do present.update({column | lower | trim: column}) -%}
+    {%- endfor -%}
+    {%- set contract = tiering.input_contract(table_name) -%}
+    {%- set select_list = [] -%}
+    {%- for name in contract.required + contract.optional -%}
+        {%- if name == 'source_file' -%}
+            {#- The file's path, as DuckDB names it (without Spark's file:// scheme). -#}
+            {%- set expression = "regexp_replace(input_file_name(), '^file://', '')" -%}
+        {%- elif name == 'source_row_number' -%}
+            {#- One file is one partition (multiLine CSV files are not split): its rows' ids rise
+                in file order. -#}
+            {%- set expression = 'row_number() over (partition by input_file_name() order by monotonically_increasing_id())' -%}
+        {%- elif name in present -%}
+            {%- set expression = adapter.quote(present[name]) -%}
+        {%- else -%}
+            {%- set expression = 'null' -%}
+        {%- endif -%}
+        {%- do select_list.append('cast(' ~ expression ~ ' as string) as ' ~ adapter.quote(name)) -%}
+    {%- endfor -%}
+    {%- do run_query('create view ' ~ tiering.raw_relation(table_name) ~ ' as select '
+        ~ select_list | join(', ') ~ ' from ' ~ files_table) -%}
+{% endmacro %}
+
 {#- DuckDB: the path (or glob) of the input `table_name`: the var transactions_path or
     customers_path, else the demo files; none for no customer file. -#}
 {% macro input_path(table_name) %}
@@ -236,9 +310,23 @@
     {{- return(adapter.quote(var('raw_schema')) ~ '.' ~ adapter.quote(table_name)) -}}
 {% endmacro %}
 
-{#- Drop the input table or view raw_schema.table_name, if there is one. (The catalog is read
-    with run_query: adapter.get_relation would open a transaction that the hook then rolls back.) -#}
+{#- Drop the input table or view raw_schema.table_name, if there is one. -#}
 {% macro drop_input(table_name) %}
+    {%- do adapter.dispatch('drop_input', 'tiering')(table_name) -%}
+{% endmacro %}
+
+{#- Spark (no information_schema in its built-in catalog): through the adapter's catalog. -#}
+{% macro spark__drop_input(table_name) %}
+    {%- set relation = adapter.get_relation(
+        database=none, schema=var('raw_schema'), identifier=table_name) -%}
+    {%- if relation is not none -%}
+        {%- do adapter.drop_relation(relation) -%}
+    {%- endif -%}
+{% endmacro %}
+
+{#- (The catalog is read with run_query: on DuckDB, adapter.get_relation would open a transaction
+    that the hook then rolls back.) -#}
+{% macro default__drop_input(table_name) %}
     {%- set found = run_query(
         "select table_type from information_schema.tables where table_schema = "
         ~ tiering.string_literal(var('raw_schema')) ~ " and table_name = " ~ tiering.string_literal(table_name)) -%}

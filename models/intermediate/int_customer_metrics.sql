@@ -15,7 +15,7 @@
 -- depends_on: {{ ref('base_transaction_reject_counts') }}
 -- depends_on: {{ ref('base_transaction_copies') }}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='customer_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -6,9 +6,11 @@ import csv
 import hmac
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -97,6 +99,8 @@ class Engine(Protocol):
     work_dir: Path
     # Appended to a text column to order it by bytes, as DuckDB does (PostgreSQL: collate "C").
     byte_order: str
+    # The dbt executable of another environment (Spark's), or None for this one's.
+    dbt: str | None
 
     def env(self) -> dict[str, str]: ...
 
@@ -114,6 +118,7 @@ class DuckDBEngine:
     customers_path: Path | None
     name: str = "duckdb"
     byte_order: str = ""
+    dbt: str | None = None
     hash_key: str = TEST_HASH_KEY
     database: Path = field(init=False)
 
@@ -148,6 +153,7 @@ class PostgresEngine:
     server: PgServer
     name: str = "postgres"
     byte_order: str = ' collate "C"'
+    dbt: str | None = None
 
     def env(self) -> dict[str, str]:
         return with_hash_key(
@@ -165,6 +171,79 @@ class PostgresEngine:
             cursor.execute(sql)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class SparkEngine:
+    """Local Spark (dbt-spark's session method) run by the dbt of the Spark environment; inputs are
+    read from files named by vars. The tables are Parquet files in the warehouse folder, which
+    DuckDB reads back (the test environment has no pyspark)."""
+
+    work_dir: Path
+    transactions_path: Path
+    customers_path: Path | None
+    dbt: str | None
+    name: str = "spark"
+    byte_order: str = ""
+    # The output of the build (the spark_engine fixture's).
+    output: str = ""
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TIERING_TARGET": "spark",
+            "TIERING_SPARK_DIR": str(self.work_dir / "spark"),
+            HASH_KEY_VARIABLE: TEST_HASH_KEY,
+        }
+
+    def input_vars(self) -> dict[str, Any]:
+        found = {"transactions_path": str(self.transactions_path)}
+        if self.customers_path is not None:
+            found["customers_path"] = str(self.customers_path)
+        return found
+
+    def fetch(self, sql: str) -> list[Row]:
+        warehouse = self.work_dir / "spark" / "warehouse"
+        with duckdb.connect() as connection:
+            for schema in warehouse.glob("*.db"):
+                connection.execute(f'create schema "{schema.stem}"')
+                for table in schema.iterdir():
+                    connection.execute(
+                        f'create view "{schema.stem}"."{table.name}" as select * from'
+                        f" read_parquet('{table}/*.parquet')"
+                    )
+            cursor = connection.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Equal, floats within 1e-12 (engines sum in different orders), decimals by value."""
+    if isinstance(left, float) or isinstance(right, float):
+        return left is not None and right is not None and math.isclose(left, right, abs_tol=1e-12)
+    if isinstance(left, Decimal) or isinstance(right, Decimal):
+        return left is not None and right is not None and Decimal(left) == Decimal(right)
+    return left == right
+
+
+def differences(left: list[Row], right: list[Row]) -> list[str]:
+    """Every value in which two lists of rows (of the same columns, in the same order) differ."""
+    if len(left) != len(right):
+        return [f"{len(left)} rows != {len(right)} rows"]
+    found = []
+    for left_row, right_row in zip(left, right, strict=True):
+        assert left_row.keys() == right_row.keys()
+        found += [
+            f"{column}: {left_row[column]!r} != {right_row[column]!r}"
+            for column in left_row
+            if not same_value(left_row[column], right_row[column])
+        ]
+    return found
+
+
+def without_clusters(rows: list[Row]) -> list[Row]:
+    """The rows of every engine: those of the K-means clusters come from dbt Python models,
+    which DuckDB alone runs."""
+    return [row for row in rows if row.get("scheme") != "cluster"]
 
 
 def keyed_email_hash(email: str | None) -> str | None:
@@ -213,6 +292,7 @@ def build(
         check=check,
         project_dir=project_dir,
         preloaded=True,
+        executable=engine.dbt,
     )
     LOG.info(
         "dbt %s on %s %s: exit %d in %.1f s",

@@ -405,13 +405,31 @@ def test_contenders_alternate_between_repeats() -> None:
     assert len({order[0] for order in orders}) == len(bench.CONTENDERS)
 
 
-def test_nights_history_and_postgres_follow_the_rotation_each_up_to_its_size() -> None:
-    limits = bench.Limits(pandas_max=10, postgres_max=10, history_max=10)
+def test_nights_history_and_engines_follow_the_rotation_each_up_to_its_size() -> None:
+    limits = bench.Limits(pandas_max=10, postgres_max=10, history_max=10, spark_max=20)
     small = bench.contender_order(1, 10, limits)
-    assert small[-4:] == [bench.NIGHTLY, bench.HISTORY, bench.NIGHTLY_HISTORY, bench.POSTGRES]
+    assert small[-5:] == [
+        bench.NIGHTLY,
+        bench.HISTORY,
+        bench.NIGHTLY_HISTORY,
+        bench.POSTGRES,
+        bench.SPARK,
+    ]
     large = bench.contender_order(1, 11, limits)
     assert "pandas" not in large
-    assert large[-1] == bench.NIGHTLY
+    assert large[-2:] == [bench.NIGHTLY, bench.SPARK]
+    assert bench.SPARK not in bench.contender_order(1, 10, bench.Limits())
+
+
+def test_spark_without_its_environment_is_a_failure_that_says_how_to_make_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIERING_SPARK_DBT", str(tmp_path / "missing" / "dbt"))
+    workspace = bench.Workspace(
+        tmp_path, bench.Inputs(tmp_path / "t.parquet", tmp_path / "c.csv"), date(2026, 6, 30)
+    )
+    measurement = bench.run_contender(workspace, bench.SPARK, 10, 0)
+    assert measurement.error is not None and "make venv-spark" in measurement.error
 
 
 def test_the_daily_file_is_a_thousandth_of_the_history_dated_the_new_day(

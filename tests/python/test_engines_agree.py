@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
-from typing import Any
-
 import pytest
 
 from conftest import ON_POSTGRES
-from engines import HISTORY_MARTS, MARTS, DuckDBEngine, PostgresEngine, Row, build, fetch_mart
+from engines import (
+    HISTORY_MARTS,
+    MARTS,
+    DuckDBEngine,
+    PostgresEngine,
+    build,
+    differences,
+    fetch_mart,
+    without_clusters,
+)
 
 pytestmark = ON_POSTGRES
-
-
-def _same(left: Any, right: Any) -> bool:
-    if isinstance(left, float) or isinstance(right, float):
-        return left is not None and right is not None and math.isclose(left, right, abs_tol=1e-12)
-    if isinstance(left, Decimal) or isinstance(right, Decimal):
-        return left is not None and right is not None and Decimal(left) == Decimal(right)
-    return left == right
-
-
-def _differences(left: list[Row], right: list[Row]) -> list[str]:
-    if len(left) != len(right):
-        return [f"{len(left)} rows != {len(right)} rows"]
-    found = []
-    for left_row, right_row in zip(left, right, strict=True):
-        assert left_row.keys() == right_row.keys()
-        found += [
-            f"{column}: {left_row[column]!r} != {right_row[column]!r}"
-            for column in left_row
-            if not _same(left_row[column], right_row[column])
-        ]
-    return found
-
-
-def _without_clusters(rows: list[Row]) -> list[Row]:
-    """The rows of every engine: those of the K-means clusters come from dbt Python models,
-    which DuckDB alone runs."""
-    return [row for row in rows if row.get("scheme") != "cluster"]
 
 
 @pytest.mark.parametrize("mart", MARTS)
 def test_postgres_and_duckdb_publish_the_same_mart(
     duckdb_engine: DuckDBEngine, postgres_engine: PostgresEngine, mart: str
 ) -> None:
-    duckdb_rows = _without_clusters(fetch_mart(duckdb_engine, mart))
-    differences = _differences(duckdb_rows, fetch_mart(postgres_engine, mart))
-    assert not differences, f"{len(differences)} differences, e.g. {differences[:10]}"
+    duckdb_rows = without_clusters(fetch_mart(duckdb_engine, mart))
+    found = differences(duckdb_rows, fetch_mart(postgres_engine, mart))
+    assert not found, f"{len(found)} differences, e.g. {found[:10]}"
 
 
 def test_postgres_rejects_the_same_rows(
@@ -84,7 +61,7 @@ def test_postgres_updates_the_customer_metrics_on_a_rerun(postgres_engine: Postg
     after = postgres_engine.fetch(sql)
     assert [row["state_version"] for row in after] != [row["state_version"] for row in before]
     assert (
-        _differences(
+        differences(
             [{**row, "state_version": None} for row in after],
             [{**row, "state_version": None} for row in before],
         )
@@ -99,5 +76,5 @@ def test_postgres_updates_the_history_on_a_rerun(postgres_engine: PostgresEngine
     run = build(postgres_engine, "run", "--select", "tag:history")
     assert "customer_tier_history: computing 1 of " in run.output
     for mart in HISTORY_MARTS:
-        differences = _differences(fetch_mart(postgres_engine, mart), before[mart])
-        assert not differences, f"{mart}: {len(differences)} differences, e.g. {differences[:5]}"
+        found = differences(fetch_mart(postgres_engine, mart), before[mart])
+        assert not found, f"{mart}: {len(found)} differences, e.g. {found[:5]}"

@@ -7,7 +7,7 @@
     of a late row) and keeps the others; otherwise the pre-hook empties the table and every period
     end is computed again. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -104,7 +104,10 @@ measured as (
             as recency_days,
         {{ tiering.days_to_as_of('customers.first_purchase_date', 'as_of.as_of_date') }} as age_days,
         customers.mean_repeat_value,
-        customers.purchase_value / customers.purchase_days as average_value,
+        -- A double: a decimal divided by an integer is a double on DuckDB, exact on PostgreSQL and
+        -- rounded to 6 decimals on Spark, whose error the CLV's factors would multiply.
+        cast(customers.purchase_value as {{ tiering.type_double() }})
+        / customers.purchase_days as average_value,
         customers.historical_revenue,
         case when base_figures.has_cost then customers.historical_profit end as historical_profit,
         case

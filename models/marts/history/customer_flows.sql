@@ -6,7 +6,7 @@
     lost + new + reactivated. The first period end has no period before: nobody was active then.
     Incremental: a run computes the period ends whose rows changed in the history. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -8,7 +8,7 @@
     Incremental like int_customer_metrics_history (macro history_plan): a run computes the period
     ends whose transactions changed and keeps the others. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

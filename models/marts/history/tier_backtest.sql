@@ -7,7 +7,7 @@
     Incremental: a run computes the period ends whose rows, or those of a period end in their
     horizon, changed in the history; its post-hook logs the verdict of the latest complete one. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

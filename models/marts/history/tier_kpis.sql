@@ -6,7 +6,7 @@
     (churn rate). Incremental: a run computes the period ends whose rows changed in the history
     (they hold each customer's segment and activity at the period end before). -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

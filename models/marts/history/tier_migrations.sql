@@ -5,7 +5,7 @@
     arrive. Incremental: a run computes the pairs whose later period end changed in the history
     (whose rows hold each customer's segment at the period end before). -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     unique_key='to_as_of_date',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

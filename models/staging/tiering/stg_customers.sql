@@ -6,7 +6,7 @@
     being sorted whole. Incremental: rebuilt only when the customer file (or a var that decides
     how it is read) changed since the last run, else left as it is. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ tiering.empty_if_outdated(this, 'raw_customers') }}",

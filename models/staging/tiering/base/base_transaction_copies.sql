@@ -8,7 +8,7 @@
     what int_customer_metrics sums of it, so that an update of the customers can take back a row
     that a copy loaded later outranks (macro metrics_plan). -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ tiering.delete_keys_to_rank(this) }}",

@@ -10,7 +10,7 @@
     table equals that of a full build (--full-refresh). Each row is typed on its own, so the model
     streams from the files to the table at any size. -#}
 {{ config(
-    materialized='incremental',
+    materialized=tiering.incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ tiering.delete_replaced_files(this) }}",
