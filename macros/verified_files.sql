@@ -168,9 +168,11 @@
 {% endmacro %}
 
 {#- on-run-end: after a run in which every test of the input's rows passed, record as verified
-    the files whose rows base_transaction_rows holds in their current load version. -#}
+    the files whose rows base_transaction_rows holds in their current load version. Not where the
+    incremental models are tables (Spark): every run there reads and tests every row. -#}
 {% macro record_verified_files(results) %}
-    {%- if not execute or not tiering.input_tests_passed(results) -%}
+    {%- if not execute or tiering.incremental_materialization() == 'table'
+            or not tiering.input_tests_passed(results) -%}
         {{- return('') -}}
     {%- endif -%}
     {%- set rows = tiering.model_relation('base_transaction_rows') -%}

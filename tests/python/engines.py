@@ -185,8 +185,9 @@ class SparkEngine:
     dbt: str | None
     name: str = "spark"
     byte_order: str = ""
-    # The output of the build (the spark_engine fixture's).
+    # The output and success of the build (the spark_engine fixture's).
     output: str = ""
+    ok: bool = False
 
     def env(self) -> dict[str, str]:
         return {

@@ -65,6 +65,7 @@ def spark_engine(
     )
     run = build(engine, "build", "--exclude", "resource_type:unit_test", check=False)
     engine.output = run.output
+    engine.ok = run.ok
     return engine
 
 
@@ -83,6 +84,7 @@ def duckdb_models(
 
 
 def test_spark_builds_every_model_and_passes_every_data_test(spark_engine: SparkEngine) -> None:
+    assert spark_engine.ok, spark_engine.output[-3000:]
     results = run_results(spark_engine)
     assert not not_passed(results), spark_engine.output[-3000:]
     built = {
@@ -132,3 +134,23 @@ def test_spark_rejects_the_same_rows(
     """The rows each rule rejects, by their file and line (the staging tables; its views are
     not files DuckDB can read back)."""
     assert spark_engine.fetch(sql) == duckdb_models.fetch(sql)
+
+
+def test_spark_builds_without_a_customer_file(
+    tmp_path: Path, fixture_files: GeneratedFiles
+) -> None:
+    """Without customers_path the customer input is an empty table (made through the adapter:
+    Spark's catalog has no information_schema), and the customer models build on it."""
+    engine = SparkEngine(tmp_path, fixture_files.transactions_path, None, _spark_dbt())
+    run = build(engine, "run", "--select", "+stg_customers", check=False)
+    assert run.ok, run.output[-3000:]
+    assert not not_passed(run_results(engine))
+    built = {
+        row["unique_id"]
+        for row in run_results(engine)
+        if not row["unique_id"].startswith("operation.")  # the project's hooks
+    }
+    assert built == {
+        "model.tiering.base_tiering__raw_customers",
+        "model.tiering.stg_customers",
+    }
