@@ -55,7 +55,8 @@ BENCH_DIR ?= /tmp/bench-tiering
 BENCH_ARGS ?=
 
 # The Spark stage of make test: its own environment (pyspark, some 630 MB) and Java on the PATH.
-# Without Java it is skipped with a message, except under CI=true, where it is mandatory.
+# Without Java, or when pyspark cannot be installed, it is skipped with a message, except under
+# CI=true, where it is mandatory.
 SPARK_VENV := .venv-spark
 
 .PHONY: help venv demo-data build nightly export report test lint fix test-python venv-spark test-spark docs bench bench-clv clean
@@ -116,8 +117,10 @@ $(SPARK_VENV)/bin/.installed: requirements-spark.txt
 venv-spark: $(SPARK_VENV)/bin/.installed ## Create the Spark environment (.venv-spark: dbt-spark, pyspark)
 
 test-spark: venv ## The Spark stage: every model and data test on local Spark, marts compared with DuckDB
-	@if ! command -v java >/dev/null && [ "$${CI:-}" != true ]; then \
+	@if [ "$${CI:-}" != true ] && ! command -v java >/dev/null; then \
 		echo "Spark stage skipped: no Java runtime (java) on the PATH; install OpenJDK 17 to run it."; \
+	elif [ "$${CI:-}" != true ] && ! $(MAKE) --no-print-directory $(SPARK_VENV)/bin/.installed; then \
+		echo "Spark stage skipped: pyspark could not be installed into $(SPARK_VENV) (see above)."; \
 	else \
 		$(MAKE) --no-print-directory $(SPARK_VENV)/bin/.installed && \
 		TIERING_SPARK_DBT=$(CURDIR)/$(SPARK_VENV)/bin/dbt $(BIN)/python -m pytest tests/python -m spark -n 0; \
