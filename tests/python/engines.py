@@ -92,6 +92,14 @@ BUILD_WITHOUT_UNIT_TESTS = ("build", "--exclude", "resource_type:unit_test")
 MODELS_ONLY = ("build", "--exclude", "resource_type:test", "resource_type:unit_test")
 
 
+def file_input_vars(transactions_path: Path, customers_path: Path | None) -> dict[str, Any]:
+    """The vars that name the input files (DuckDB and Spark read files)."""
+    found = {"transactions_path": str(transactions_path)}
+    if customers_path is not None:
+        found["customers_path"] = str(customers_path)
+    return found
+
+
 class Engine(Protocol):
     """Where dbt builds and where the marts are read back."""
 
@@ -133,10 +141,7 @@ class DuckDBEngine:
         }
 
     def input_vars(self) -> dict[str, Any]:
-        found = {"transactions_path": str(self.transactions_path)}
-        if self.customers_path is not None:
-            found["customers_path"] = str(self.customers_path)
-        return found
+        return file_input_vars(self.transactions_path, self.customers_path)
 
     def fetch(self, sql: str) -> list[Row]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
@@ -197,10 +202,7 @@ class SparkEngine:
         }
 
     def input_vars(self) -> dict[str, Any]:
-        found = {"transactions_path": str(self.transactions_path)}
-        if self.customers_path is not None:
-            found["customers_path"] = str(self.customers_path)
-        return found
+        return file_input_vars(self.transactions_path, self.customers_path)
 
     def fetch(self, sql: str) -> list[Row]:
         warehouse = self.work_dir / "spark" / "warehouse"
